@@ -1,0 +1,239 @@
+//! Plain view models the server fills in. Pages are pure functions of these: no storage, no HTTP.
+
+/// One of the seven sections in the navigation, or none (sign-in, error and support pages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nav {
+    Overview,
+    Connections,
+    Recipes,
+    Runs,
+    Errors,
+    Alerts,
+    Settings,
+    None,
+}
+
+/// What kind of banner a flash message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlashKind {
+    Success,
+    Error,
+    Info,
+}
+
+/// A one-time message shown at the top of the next page (post/redirect/get).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub message: String,
+}
+
+/// A tenant the signed-in user can switch to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantChoice {
+    pub slug: String,
+    pub name: String,
+    pub current: bool,
+}
+
+/// Everything the page frame needs: who is signed in, where, and the form token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chrome {
+    /// Document title, without the " · Hitch" suffix.
+    pub title: String,
+    pub active: Nav,
+    /// None on pages for signed-out visitors.
+    pub user: Option<ChromeUser>,
+    /// CSRF token to put in every form as the hidden field `csrf`.
+    pub csrf: String,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChromeUser {
+    pub email: String,
+    /// The role in the current tenant, e.g. "owner"; "support" for platform support staff.
+    pub role: String,
+    pub tenant_name: String,
+    pub tenant_slug: String,
+    /// Every tenant the user belongs to (the switcher shows when there are two or more).
+    pub tenants: Vec<TenantChoice>,
+    pub is_support_staff: bool,
+    /// Tenant time zone, e.g. "Europe/Berlin": shown next to times.
+    pub time_zone: String,
+}
+
+/// A form field's current value and its error message, if any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldState {
+    pub value: String,
+    pub error: Option<String>,
+}
+
+/// A point in time as shown to a user: relative text, and the absolute time in the tenant's zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timestamp {
+    /// "3 minutes ago"
+    pub relative: String,
+    /// "2026-11-27 20:14:05 CET" (tenant zone); shown on hover
+    pub absolute: String,
+    /// RFC 3339 UTC, for the <time datetime=".."> attribute
+    pub iso: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoginForm {
+    pub email: FieldState,
+    /// A message about the whole form (wrong password, throttled).
+    pub error: Option<String>,
+    /// Where to go after signing in (a local path), kept in a hidden field `next`.
+    pub next: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SignupForm {
+    pub company: FieldState,
+    pub email: FieldState,
+    pub password: FieldState,
+    pub error: Option<String>,
+}
+
+/// One step of the overview's getting-started checklist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChecklistItem {
+    pub title: String,
+    pub detail: String,
+    pub done: bool,
+    /// Link to where the step is done, when it can be done today.
+    pub href: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverviewView {
+    pub connections: i64,
+    pub recipes: i64,
+    pub runs_last_24h: i64,
+    pub open_errors: i64,
+    pub members: i64,
+    pub checklist: Vec<ChecklistItem>,
+}
+
+/// An empty section page (Connections, Recipes, Runs, Errors, Alerts) before its feature lands:
+/// says what will appear here and what to do first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmptySectionView {
+    pub heading: String,
+    pub lead: String,
+    pub empty_title: String,
+    pub empty_body: String,
+    /// (label, href) of the next step, when there is one.
+    pub next_step: Option<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRow {
+    pub user_id: String,
+    pub email: String,
+    pub role: String,
+    pub joined: Timestamp,
+    pub is_you: bool,
+    /// The signed-in user may change this member's role / remove them.
+    pub can_manage: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvitationRow {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub invited: Timestamp,
+    pub expires: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembersView {
+    pub members: Vec<MemberRow>,
+    pub invitations: Vec<InvitationRow>,
+    /// The signed-in user may invite and manage (admin or owner).
+    pub can_manage: bool,
+    /// Roles the signed-in user may grant, highest first (owners may grant "owner").
+    pub grantable_roles: Vec<String>,
+    pub invite_email: FieldState,
+    pub invite_role: String,
+    /// The link of an invitation just created, shown once so the admin can pass it on.
+    pub new_invite_link: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenRow {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    /// "…a1b2": the last four characters, never more.
+    pub hint: String,
+    pub created: Timestamp,
+    pub last_used: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRow {
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+    pub ip: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingsView {
+    pub tenant_name: FieldState,
+    pub time_zone: FieldState,
+    /// Suggested IANA zones for the time-zone field's datalist.
+    pub time_zone_choices: Vec<String>,
+    pub can_edit: bool,
+    pub tokens: Vec<ApiTokenRow>,
+    pub token_name: FieldState,
+    pub grantable_roles: Vec<String>,
+    /// A token just created: shown once, never again.
+    pub new_token: Option<String>,
+    pub audit: Vec<AuditRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvitationView {
+    pub tenant_name: String,
+    pub email: String,
+    pub role: String,
+    /// The invited email already has an account: accepting asks for its password.
+    pub existing_account: bool,
+    pub password: FieldState,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupportTenantRow {
+    pub slug: String,
+    pub name: String,
+    pub members: i64,
+    pub created: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupportTenantView {
+    pub name: String,
+    pub slug: String,
+    pub time_zone: String,
+    pub members: Vec<MemberRow>,
+    pub audit: Vec<AuditRow>,
+}
+
+/// An error page: what happened and what to do next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorView {
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+    /// (label, href) of the way forward.
+    pub action: Option<(String, String)>,
+}

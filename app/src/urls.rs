@@ -1,0 +1,56 @@
+//! Every path the UI links to or posts to, in one place. The server's router uses the same
+//! constants, so a link can't drift from its route.
+
+pub const HOME: &str = "/";
+pub const LOGIN: &str = "/login";
+pub const SIGNUP: &str = "/signup";
+pub const LOGOUT: &str = "/logout";
+pub const SWITCH_TENANT: &str = "/switch-tenant";
+pub const OVERVIEW: &str = "/overview";
+pub const CONNECTIONS: &str = "/connections";
+pub const RECIPES: &str = "/recipes";
+pub const RUNS: &str = "/runs";
+pub const ERRORS: &str = "/errors";
+pub const ALERTS: &str = "/alerts";
+pub const SETTINGS: &str = "/settings";
+pub const SETTINGS_TOKENS: &str = "/settings/tokens";
+pub const MEMBERS: &str = "/settings/members";
+pub const MEMBERS_INVITE: &str = "/settings/members/invite";
+pub const SUPPORT: &str = "/support";
+pub const STYLESHEET: &str = "/assets/hitch.css";
+pub const SCRIPT: &str = "/assets/hitch.js";
+
+/// Route patterns with parameters, in axum's `{param}` syntax.
+pub mod routes {
+    pub const MEMBER_ROLE: &str = "/settings/members/{user_id}/role";
+    pub const MEMBER_REMOVE: &str = "/settings/members/{user_id}/remove";
+    pub const INVITATION_REVOKE: &str = "/settings/invitations/{id}/revoke";
+    pub const TOKEN_REVOKE: &str = "/settings/tokens/{id}/revoke";
+    pub const INVITATION: &str = "/invitations/{token}";
+    pub const SUPPORT_TENANT: &str = "/support/tenants/{slug}";
+}
+
+pub fn member_role(user_id: &str) -> String {
+    format!("/settings/members/{user_id}/role")
+}
+
+pub fn member_remove(user_id: &str) -> String {
+    format!("/settings/members/{user_id}/remove")
+}
+
+pub fn invitation_revoke(id: &str) -> String {
+    format!("/settings/invitations/{id}/revoke")
+}
+
+pub fn token_revoke(id: &str) -> String {
+    format!("/settings/tokens/{id}/revoke")
+}
+
+/// The accept link for an invitation (a path; the server prefixes its public URL).
+pub fn invitation(token: &str) -> String {
+    format!("/invitations/{token}")
+}
+
+pub fn support_tenant(slug: &str) -> String {
+    format!("/support/tenants/{slug}")
+}
