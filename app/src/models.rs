@@ -162,6 +162,8 @@ pub struct MembersView {
     pub invite_role: String,
     /// The link of an invitation just created, shown once so the admin can pass it on.
     pub new_invite_link: Option<String>,
+    /// The address that invitation is for, named next to the link.
+    pub new_invite_email: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,4 +238,44 @@ pub struct ErrorView {
     pub message: String,
     /// (label, href) of the way forward.
     pub action: Option<(String, String)>,
+}
+
+/// The health of a connection, recipe or run. Shown everywhere as a coloured dot plus this word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Healthy,
+    Running,
+    SucceededWithErrors,
+    Failing,
+    NeedsReconnect,
+    Paused,
+    Pending,
+}
+
+impl Status {
+    /// The word shown next to the dot.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Healthy => "Healthy",
+            Status::Running => "Running",
+            Status::SucceededWithErrors => "Succeeded with errors",
+            Status::Failing => "Failing",
+            Status::NeedsReconnect => "Needs reconnect",
+            Status::Paused => "Paused",
+            Status::Pending => "Pending",
+        }
+    }
+
+    /// The CSS modifier, `status--<slug>`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Status::Healthy => "healthy",
+            Status::Running => "running",
+            Status::SucceededWithErrors => "partial",
+            Status::Failing => "failing",
+            Status::NeedsReconnect => "reconnect",
+            Status::Paused => "paused",
+            Status::Pending => "pending",
+        }
+    }
 }

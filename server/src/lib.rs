@@ -1,1 +1,15 @@
+//! Hitch: a self-hosted, multi-tenant integration platform. This crate is the `hitch`
+//! binary's library: configuration, storage, HTTP, authentication.
 
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod secrets;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,16 @@
+//! One module per screen. Each `render` returns a whole HTML document.
+
+pub mod error;
+pub mod invitation;
+pub mod login;
+pub mod members;
+pub mod overview;
+pub mod section;
+pub mod settings;
+pub mod signup;
+pub mod support;
+
+mod shared;
+
+#[cfg(test)]
+mod tests;

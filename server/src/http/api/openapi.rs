@@ -1,0 +1,40 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{me, members};
+use crate::error::{ErrorBody, ErrorDetail};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hitch API",
+        description = "Hitch's REST API. Authenticate with `Authorization: Bearer <token>`; create tokens under Settings or with `hitch admin create-token`. Errors are always `{\"error\":{\"code\":\"…\",\"message\":\"…\"}}`."
+    ),
+    paths(me::me_get, members::members_list_get, members::members_get, members::members_patch),
+    components(schemas(
+        ErrorBody, ErrorDetail, me::Me, me::TenantInfo, me::TokenInfo,
+        members::MemberOut, members::MemberList, members::MemberPatch
+    )),
+    modifiers(&BearerAuth),
+    tags((name = "account", description = "Who is calling"), (name = "members", description = "People in the workspace"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+pub async fn openapi_get() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

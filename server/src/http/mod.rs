@@ -1,0 +1,126 @@
+//! The HTTP surface: one router listing every route, and the layers around it.
+
+pub mod api;
+mod assets;
+mod chrome;
+pub mod display;
+pub mod extractors;
+mod health;
+pub mod ui;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::{get, post};
+use hitch_app::urls::{self, routes};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::state::AppState;
+use crate::storage::SessionBackend;
+
+/// Largest request body accepted anywhere (forms and JSON); larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long a session lasts without activity.
+const SESSION_IDLE: time::Duration = time::Duration::hours(12);
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+pub fn router(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(SessionBackend::new(state.store.clone()))
+        .with_name("hitch_session")
+        .with_secure(state.settings.secure_cookies())
+        .with_same_site(SameSite::Lax)
+        .with_http_only(true)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+
+    let ui = Router::new()
+        .route(urls::HOME, get(ui::auth::home_get))
+        .route(
+            urls::LOGIN,
+            get(ui::auth::login_get).post(ui::auth::login_post),
+        )
+        .route(
+            urls::SIGNUP,
+            get(ui::auth::signup_get).post(ui::auth::signup_post),
+        )
+        .route(urls::LOGOUT, post(ui::auth::logout_post))
+        .route(urls::SWITCH_TENANT, post(ui::auth::switch_tenant_post))
+        .route(urls::OVERVIEW, get(ui::overview::overview_get))
+        .route(urls::CONNECTIONS, get(ui::sections::connections_get))
+        .route(urls::RECIPES, get(ui::sections::recipes_get))
+        .route(urls::RUNS, get(ui::sections::runs_get))
+        .route(urls::ERRORS, get(ui::sections::errors_get))
+        .route(urls::ALERTS, get(ui::sections::alerts_get))
+        .route(
+            urls::SETTINGS,
+            get(ui::settings::settings_get).post(ui::settings::settings_post),
+        )
+        .route(
+            urls::SETTINGS_TOKENS,
+            post(ui::settings::tokens_create_post),
+        )
+        .route(routes::TOKEN_REVOKE, post(ui::settings::tokens_revoke_post))
+        .route(urls::MEMBERS, get(ui::members::members_get))
+        .route(urls::MEMBERS_INVITE, post(ui::members::members_invite_post))
+        .route(routes::MEMBER_ROLE, post(ui::members::members_role_post))
+        .route(
+            routes::MEMBER_REMOVE,
+            post(ui::members::members_remove_post),
+        )
+        .route(
+            routes::INVITATION_REVOKE,
+            post(ui::members::invitations_revoke_post),
+        )
+        .route(
+            routes::INVITATION,
+            get(ui::invitations::invitation_get).post(ui::invitations::invitation_post),
+        )
+        .route(urls::SUPPORT, get(ui::support::support_get))
+        .route(routes::SUPPORT_TENANT, get(ui::support::support_tenant_get))
+        .fallback(ui::error_page::not_found)
+        .layer(sessions);
+
+    let ops = Router::new()
+        .route("/healthz", get(health::healthz_get))
+        .route("/readyz", get(health::readyz_get))
+        .route("/metrics", get(health::metrics_get))
+        .route(urls::STYLESHEET, get(assets::css_get))
+        .route(urls::SCRIPT, get(assets::js_get));
+
+    Router::new()
+        .nest("/api/v1", api::router())
+        .merge(ops)
+        .merge(ui)
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(
+            // Spans name the route template, never the raw path: invitation links carry a
+            // secret in the path.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default();
+                tracing::info_span!("http", method = %req.method(), route = %route)
+            }),
+        )
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        // Keeps invitation links out of Referer headers sent to other sites.
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+        .with_state(state)
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}

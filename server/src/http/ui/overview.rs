@@ -1,0 +1,58 @@
+//! The overview: the workspace at a glance and what to do first.
+
+use axum::extract::State;
+use axum::response::Html;
+use hitch_app::models::{ChecklistItem, Nav, OverviewView};
+use hitch_app::{pages, urls};
+
+use crate::error::AppError;
+use crate::http::chrome;
+use crate::http::extractors::Member;
+use crate::state::AppState;
+
+pub async fn overview_get(
+    State(state): State<AppState>,
+    member: Member,
+) -> Result<Html<String>, AppError> {
+    let scope = state.store.tenant(&member.tenant.id);
+    let members = scope.member_count().await?;
+    let tokens = scope.api_tokens().await?.len();
+    let admin = member.role.can_administer();
+    let view = OverviewView {
+        // Connections, recipes, runs and record errors are stored once those features land;
+        // until then a workspace has none of them, and the tiles say so truthfully.
+        connections: 0,
+        recipes: 0,
+        runs_last_24h: 0,
+        open_errors: 0,
+        members,
+        checklist: vec![
+            ChecklistItem {
+                title: "Connect your first account".into(),
+                detail: "Link a system you already use (Stripe, HubSpot, a PostgreSQL table, any HTTP API) so Hitch can read and write it.".into(),
+                done: false,
+                href: Some(urls::CONNECTIONS.into()),
+            },
+            ChecklistItem {
+                title: "Create a sync recipe".into(),
+                detail: "Choose a source and a destination, map the fields, preview on real records, then run it.".into(),
+                done: false,
+                href: Some(urls::RECIPES.into()),
+            },
+            ChecklistItem {
+                title: "Invite your team".into(),
+                detail: "Admins manage credentials, editors build recipes, viewers watch runs.".into(),
+                done: members > 1,
+                href: admin.then(|| urls::MEMBERS.into()),
+            },
+            ChecklistItem {
+                title: "Create an API token".into(),
+                detail: "Script Hitch from CI or your own tools through the REST API at /api/v1.".into(),
+                done: tokens > 0,
+                href: admin.then(|| urls::SETTINGS.into()),
+            },
+        ],
+    };
+    let chrome = chrome::for_user(&member.me, "Overview", Nav::Overview).await?;
+    Ok(Html(pages::overview::render(chrome, view)))
+}

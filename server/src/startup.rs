@@ -1,0 +1,137 @@
+//! Building and running the server: a testable entry point that binds first (port 0 works)
+//! and runs until a shutdown future completes.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::metrics::Metrics;
+use crate::secrets::{Keyring, MasterKeySource, load_or_create_master_key};
+use crate::state::AppState;
+use crate::storage::{Backend, Store, now_ms};
+
+/// Opens (and for SQLite, creates) the database and brings its schema up to date.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    if Backend::from_url(settings.database_url.expose())? == Backend::Sqlite {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("create data folder {}", settings.data_dir.display()))?;
+    }
+    let store = Store::connect(settings.database_url.expose(), settings.db_max_connections)
+        .await
+        .context("connect to the database (check HITCH_DATABASE_URL)")?;
+    store.migrate().await.context("run database migrations")?;
+    Ok(store)
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let (key, source) = load_or_create_master_key(&settings)?;
+        match source {
+            MasterKeySource::Environment => {
+                tracing::info!(key_id = key.id(), "master key from HITCH_MASTER_KEY")
+            }
+            MasterKeySource::KeyFile => tracing::info!(
+                key_id = key.id(),
+                "master key from the data folder's master.key"
+            ),
+            MasterKeySource::GeneratedKeyFile => tracing::warn!(
+                key_id = key.id(),
+                path = %settings.data_dir.join("master.key").display(),
+                "NO HITCH_MASTER_KEY SET: generated a new master key file. Back it up: without it, stored credentials \
+                 cannot be decrypted. Set HITCH_MASTER_KEY (the same on every process) for production."
+            ),
+        }
+        let store = open_store(&settings).await?;
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("listen on {}", settings.bind))?;
+        let state = AppState {
+            store,
+            settings: Arc::new(settings),
+            keyring: Arc::new(Keyring::new(key, Vec::new())),
+            metrics: Arc::new(Metrics::new()),
+        };
+        Ok(Application { listener, state })
+    }
+
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the pool.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        let housekeeping = tokio::spawn(housekeeping(store.clone()));
+        let app =
+            crate::http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        housekeeping.abort();
+        store.close().await;
+        served.context("HTTP server")
+    }
+}
+
+/// Deletes expired sessions and old sign-in failures every ten minutes.
+async fn housekeeping(store: Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(err) = store.delete_expired_sessions().await {
+            tracing::warn!(error = %err, "housekeeping: deleting expired sessions failed");
+        }
+        if let Err(err) = store
+            .prune_login_failures(now_ms() - 24 * 3600 * 1000)
+            .await
+        {
+            tracing::warn!(error = %err, "housekeeping: pruning sign-in failures failed");
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received: finishing in-flight requests");
+}
