@@ -34,7 +34,7 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
         let (key, source) = load_or_create_master_key(&settings)?;
         match source {
             MasterKeySource::Environment => {
@@ -55,6 +55,12 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("listen on {}", settings.bind))?;
+        // Bound to port 0 (tests, benchmarks): links must name the port actually chosen.
+        if settings.public_url.port() == Some(0) {
+            let _ = settings
+                .public_url
+                .set_port(Some(listener.local_addr()?.port()));
+        }
         let state = AppState {
             store,
             settings: Arc::new(settings),

@@ -1,1 +1,109 @@
+//! The end-to-end suite: every test runs against the real server on a random port, once on a
+//! fresh SQLite file and once on a fresh PostgreSQL database. The PostgreSQL runs need
+//! `HITCH_TEST_DATABASE_URL` (a server to create databases on); without it they are listed as
+//! ignored, and the suite says so. `.ci/run` sets it, making them mandatory.
 
+mod api;
+mod auth;
+mod browser;
+mod isolation;
+mod members;
+mod ops;
+mod storage;
+mod support;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use hitch_tests::{Backend, TestApp, TestDatabase};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+type TestFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
+type TestFn = fn(TestApp) -> TestFuture;
+
+/// `(name, fn)` for each test, the fn boxed so all share one type.
+macro_rules! tests {
+    ($($path:path),* $(,)?) => {
+        vec![$((stringify!($path), (|app: TestApp| -> TestFuture { Box::pin($path(app)) }) as TestFn)),*]
+    };
+}
+
+/// Longest any one test may take before it counts as hung.
+const TEST_DEADLINE: Duration = Duration::from_secs(90);
+
+fn all_tests() -> Vec<(&'static str, TestFn)> {
+    tests![
+        auth::signup_creates_workspace_and_owner,
+        auth::signup_rejects_bad_input_and_writes_nothing,
+        auth::sign_in_and_sign_out,
+        auth::failed_sign_ins_are_throttled_and_audited,
+        auth::forms_without_a_valid_csrf_token_change_nothing,
+        auth::malformed_and_oversized_forms_get_clear_4xx,
+        auth::https_public_url_makes_cookies_secure,
+        members::invitation_link_creates_account_once,
+        members::existing_account_accepts_with_its_password,
+        members::revoked_invitation_link_stops_working,
+        members::roles_are_enforced_on_the_server,
+        members::last_owner_cannot_be_demoted_or_removed,
+        isolation::tenants_cannot_reach_each_other_through_the_ui,
+        isolation::tenants_cannot_reach_each_other_through_the_api,
+        api::me_and_members,
+        api::api_errors_are_json_and_change_nothing,
+        api::openapi_document_describes_the_api,
+        ops::health_readiness_and_metrics,
+        ops::two_processes_share_one_database,
+        ops::pages_render_for_every_section,
+        support::support_staff_read_any_tenant_and_are_audited,
+        storage::slugs_and_emails_are_unique,
+        storage::every_tenant_query_is_scoped,
+        storage::concurrent_demotions_keep_an_owner,
+        storage::invitation_is_accepted_once_under_concurrency,
+        storage::sessions_round_trip_and_expire,
+    ]
+}
+
+fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failed::from(format!("runtime: {e}")))?;
+    runtime.block_on(async move {
+        let db = TestDatabase::create(backend)
+            .await
+            .map_err(|e| format!("{e:#}"))?;
+        let outcome = async {
+            let app = TestApp::spawn(&db, &[]).await?;
+            tokio::time::timeout(TEST_DEADLINE, test(app))
+                .await
+                .map_err(|_| anyhow::anyhow!("test did not finish within {TEST_DEADLINE:?}"))?
+        }
+        .await;
+        let cleanup = db.destroy().await;
+        outcome.map_err(|e| format!("{e:#}"))?;
+        cleanup.map_err(|e| format!("cleanup: {e:#}"))?;
+        Ok(())
+    })
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let postgres = Backend::postgres_admin_url().is_some();
+    if !postgres {
+        eprintln!(
+            "note: PostgreSQL suite SKIPPED (listed as ignored): set HITCH_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run it"
+        );
+    }
+    let mut trials = Vec::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        for (name, test) in all_tests() {
+            let trial = Trial::test(format!("{}::{name}", backend.name()), move || {
+                run(backend, test)
+            });
+            trials.push(trial.with_ignored_flag(backend == Backend::Postgres && !postgres));
+        }
+    }
+    trials.push(browser::trial());
+    libtest_mimic::run(&args, trials).exit();
+}
