@@ -72,6 +72,7 @@ fn signed_in(
         time_zone,
         ..
     } = user;
+    let email_title = email.clone();
     let switcher = (tenants.len() >= 2).then(|| {
         let csrf = csrf.clone();
         view! {
@@ -115,7 +116,7 @@ fn signed_in(
                         <ul>{nav}</ul>
                     </nav>
                     <div class="account">
-                        <span class="account-email">{email}</span>
+                        <span class="account-email" title=email_title>{email}</span>
                         <span class="account-role">{role}</span>
                         <span class="account-zone">"Times in " {time_zone}</span>
                         {support}

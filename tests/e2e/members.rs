@@ -281,7 +281,9 @@ pub async fn roles_are_enforced_on_the_server(app: TestApp) -> anyhow::Result<()
         }
         let settings = b.get("/settings").await?;
         ensure!(
-            !settings.contains("action=\"/settings/tokens\"") && !settings.contains("auth.sign_in"),
+            !settings.contains("action=\"/settings/tokens\"")
+                && !settings.contains("auth.sign_in")
+                && settings.contains("Only admins and owners"),
             "{role} sees admin parts of settings"
         );
     }

@@ -87,10 +87,10 @@ impl TestApp {
         let client = reqwest::Client::new();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
-            if let Ok(resp) = client.get(format!("{}/readyz", self.base)).send().await {
-                if resp.status().is_success() {
-                    return Ok(());
-                }
+            if let Ok(resp) = client.get(format!("{}/readyz", self.base)).send().await
+                && resp.status().is_success()
+            {
+                return Ok(());
             }
             anyhow::ensure!(
                 tokio::time::Instant::now() < deadline,

@@ -24,7 +24,7 @@ pub fn render(chrome: Chrome, view: SettingsView) -> String {
         let token_box = new_token.map(|token| {
             let message =
                 "Copy this token now. It is shown once and cannot be shown again.".to_owned();
-            once_box("new-token", "New API token", message, token)
+            once_box("new-token", "New API token", message, token).into_any()
         });
         let create_form = if can_edit {
             Some(token_form(&csrf, token_name, grantable_roles))
@@ -40,21 +40,48 @@ pub fn render(chrome: Chrome, view: SettingsView) -> String {
                 <h2 id="workspace-h">"Workspace"</h2>
                 {workspace_form(&csrf, can_edit, tenant_name, time_zone, time_zone_choices)}
             </section>
-            <section aria-labelledby="tokens-h">
-                <h2 id="tokens-h">"API tokens"</h2>
-                <p class="section-lead">
-                    "Tokens let scripts and other systems call the Hitch API as this workspace."
-                </p>
-                {token_box}
-                {tokens_table(tokens, can_edit, &csrf)}
-                {create_form}
-            </section>
-            <section aria-labelledby="audit-h">
-                <h2 id="audit-h">"Audit log"</h2>
-                {audit_table(audit)}
-            </section>
+            {admin_sections(can_edit, token_box, tokens, create_form, audit, &csrf)}
         }
     })
+}
+
+/// API tokens and the audit log are for admins; others get a note instead of empty tables
+/// that would wrongly suggest there is nothing there.
+fn admin_sections(
+    can_edit: bool,
+    token_box: Option<AnyView>,
+    tokens: Vec<ApiTokenRow>,
+    create_form: Option<AnyView>,
+    audit: Vec<crate::models::AuditRow>,
+    csrf: &str,
+) -> AnyView {
+    if !can_edit {
+        return view! {
+            <section aria-labelledby="tokens-h">
+                <h2 id="tokens-h">"API tokens and audit log"</h2>
+                <p class="section-lead">
+                    "Only admins and owners of this workspace can see its API tokens and audit log."
+                </p>
+            </section>
+        }
+        .into_any();
+    }
+    view! {
+        <section aria-labelledby="tokens-h">
+            <h2 id="tokens-h">"API tokens"</h2>
+            <p class="section-lead">
+                "Tokens let scripts and other systems call the Hitch API as this workspace."
+            </p>
+            {token_box}
+            {tokens_table(tokens, can_edit, csrf)}
+            {create_form}
+        </section>
+        <section aria-labelledby="audit-h">
+            <h2 id="audit-h">"Audit log"</h2>
+            {audit_table(audit)}
+        </section>
+    }
+    .into_any()
 }
 
 fn workspace_form(

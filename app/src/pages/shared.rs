@@ -99,7 +99,7 @@ pub(crate) fn audit_table(rows: Vec<AuditRow>) -> AnyView {
                     <td class="nowrap"><Time ts=r.at /></td>
                     <td>{r.actor}</td>
                     <td><code>{r.action}</code></td>
-                    <td>{r.target}</td>
+                    <td class="nowrap">{r.target}</td>
                     <td>{r.detail}</td>
                     <td class="mono">{r.ip}</td>
                 </tr>

@@ -34,11 +34,11 @@ async fn render(state: &AppState, member: &Member, form: InviteForm) -> Result<S
     let now = now_ms();
     let can_manage = member.role.can_administer();
     let viewer = Some((member.me.user.id.as_str(), member.role));
-    let members = scope
-        .members()
-        .await?
+    let members = scope.members().await?;
+    let sole_owner = members.iter().filter(|m| m.role == Role::Owner).count() == 1;
+    let members = members
         .iter()
-        .map(|m| member_row(m, viewer, tz, now))
+        .map(|m| member_row(m, viewer, sole_owner, tz, now))
         .collect();
     // Only admins see pending invitations: the list reveals who is about to join.
     let invitations = if can_manage {

@@ -18,6 +18,7 @@ pub async fn overview_get(
     let members = scope.member_count().await?;
     let tokens = scope.api_tokens().await?.len();
     let admin = member.role.can_administer();
+    let editor = member.role.can_edit();
     let view = OverviewView {
         // Connections, recipes, runs and record errors are stored once those features land;
         // until then a workspace has none of them, and the tiles say so truthfully.
@@ -29,25 +30,35 @@ pub async fn overview_get(
         checklist: vec![
             ChecklistItem {
                 title: "Connect your first account".into(),
-                detail: "Link a system you already use (Stripe, HubSpot, a PostgreSQL table, any HTTP API) so Hitch can read and write it.".into(),
+                detail: if admin {
+                    "Link a system you already use (Stripe, HubSpot, a PostgreSQL table, any HTTP API) so Hitch can read and write it.".into()
+                } else {
+                    "An admin of this workspace links the systems you use (Stripe, HubSpot, a PostgreSQL table, any HTTP API).".into()
+                },
                 done: false,
-                href: Some(urls::CONNECTIONS.into()),
+                href: admin.then(|| urls::CONNECTIONS.into()),
             },
             ChecklistItem {
                 title: "Create a sync recipe".into(),
-                detail: "Choose a source and a destination, map the fields, preview on real records, then run it.".into(),
+                detail: if editor {
+                    "Choose a source and a destination, map the fields, preview on real records, then run it.".into()
+                } else {
+                    "Editors choose a source and a destination, map the fields and run it; you will see every run.".into()
+                },
                 done: false,
-                href: Some(urls::RECIPES.into()),
+                href: editor.then(|| urls::RECIPES.into()),
             },
             ChecklistItem {
                 title: "Invite your team".into(),
-                detail: "Admins manage credentials, editors build recipes, viewers watch runs.".into(),
+                detail: "Admins manage credentials, editors build recipes, viewers watch runs."
+                    .into(),
                 done: members > 1,
                 href: admin.then(|| urls::MEMBERS.into()),
             },
             ChecklistItem {
                 title: "Create an API token".into(),
-                detail: "Script Hitch from CI or your own tools through the REST API at /api/v1.".into(),
+                detail: "Script Hitch from CI or your own tools through the REST API at /api/v1."
+                    .into(),
                 done: tokens > 0,
                 href: admin.then(|| urls::SETTINGS.into()),
             },

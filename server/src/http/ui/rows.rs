@@ -7,9 +7,11 @@ use crate::http::display::timestamp;
 use crate::storage::{AuditEntry, Member};
 
 /// `viewer`: the signed-in user's id and role, or None for read-only views (support).
+/// `sole_owner`: the tenant has one owner, whose row then offers no changes (they would fail).
 pub fn member_row(
     m: &Member,
     viewer: Option<(&str, Role)>,
+    sole_owner: bool,
     tz: chrono_tz::Tz,
     now: i64,
 ) -> MemberRow {
@@ -19,7 +21,8 @@ pub fn member_row(
         role: m.role.as_str().into(),
         joined: timestamp(m.joined_at, tz, now),
         is_you: viewer.is_some_and(|(id, _)| id == m.user_id),
-        can_manage: viewer.is_some_and(|(_, role)| role.can_manage(m.role)),
+        can_manage: viewer.is_some_and(|(_, role)| role.can_manage(m.role))
+            && !(sole_owner && m.role == Role::Owner),
     }
 }
 

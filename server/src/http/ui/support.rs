@@ -59,7 +59,7 @@ pub async fn support_tenant_get(
             .members()
             .await?
             .iter()
-            .map(|m| member_row(m, None, tz, now))
+            .map(|m| member_row(m, None, false, tz, now))
             .collect(),
         audit: scope
             .audit_log(200)
