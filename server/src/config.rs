@@ -47,6 +47,20 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     pub db_max_connections: u32,
+    /// `HITCH_PROVIDER_<ID>_*` and `HITCH_PROVIDERS_SANDBOX`, resolved by the provider catalog.
+    pub provider_env: ProviderEnv,
+}
+
+/// Provider overrides as given; `Debug` names the keys only, since client secrets are among them.
+#[derive(Clone, Default)]
+pub struct ProviderEnv(pub Vec<(String, String)>);
+
+impl std::fmt::Debug for ProviderEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, _)| k))
+            .finish()
+    }
 }
 
 /// The optional file's shape: every key optional, names as in the environment, lower-case.
@@ -157,6 +171,14 @@ impl Settings {
             data_dir,
             log_format,
             db_max_connections,
+            provider_env: ProviderEnv(
+                env.iter()
+                    .filter(|(k, _)| {
+                        k.starts_with("HITCH_PROVIDER_") || k == "HITCH_PROVIDERS_SANDBOX"
+                    })
+                    .cloned()
+                    .collect(),
+            ),
         })
     }
 

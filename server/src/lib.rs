@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod providers;
 pub mod secrets;
 pub mod startup;
 pub mod state;
