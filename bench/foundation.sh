@@ -82,6 +82,21 @@ free_port() {
 }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+COMPILERS='^(rustc|cargo|cc1|cc1plus|ld|cc|c\+\+|clang|rust-lld|mold|sccache|build-script-b.*)$'
+compilers() { ps -eo comm= | grep -Ec "$COMPILERS" || true; }
+
+# Background sampler while wrk runs: per second, the 1-min load and the number of compiler
+# processes (the machine is shared with engineers compiling). Writes "max_compilers max_load".
+start_sampler() { # FILE
+    ( while :; do echo "$(compilers) $(cut -d' ' -f1 /proc/loadavg)" || true; sleep 1; done ) >"$1" &
+    SAMPLER_PID=$!
+}
+stop_sampler() {
+    kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
+}
+sampler_max() { # FILE
+    awk 'BEGIN {c = 0; l = 0} {if ($1 > c) c = $1; if ($2 > l) l = $2} END {print c, l}' "$1"
+}
 
 # ---------------------------------------------------------------------------------------------
 # Machine
@@ -91,7 +106,7 @@ log "hitch:   $HITCH (built $(date -r "$HITCH" '+%F %T'))"
 log "commit:  $COMMIT (tracked files changed since: $DIRTY)"
 log "machine: $(nproc) cores, kernel $(uname -r), load $(loadavg)"
 LOAD_START=$(loadavg)
-BUSY=$(ps -eo comm= | grep -Ec '^(rustc|cargo|cc1|ld|cc|clang|rust-lld|mold|sccache)$' || true)
+BUSY=$(compilers)
 log "compiler processes running now: $BUSY"
 
 # ---------------------------------------------------------------------------------------------
@@ -300,9 +315,13 @@ bench_backend() { # NAME DATABASE_URL
     log "$name: wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --latency /overview (load before: $(loadavg))"
     local load_before; load_before=$(loadavg)
     local ticks_before; ticks_before=$(cpu_ticks "$SERVER_PID")
+    start_sampler "$WORK/$name.sampler"
     nice -n "$NICE" wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_DURATION" --latency \
         -H "Cookie: hitch_session=$sid" "http://127.0.0.1:$PORT/overview" >"$WORK/$name.wrk" 2>&1
     local load_after; load_after=$(loadavg)
+    local max_compilers max_load; stop_sampler
+    read -r max_compilers max_load < <(sampler_max "$WORK/$name.sampler")
+    log "$name: during wrk: at most $max_compilers compiler processes, 1-min load up to $max_load"
     local ticks_after; ticks_after=$(cpu_ticks "$SERVER_PID")
     rss_load=$(rss_kb "$SERVER_PID")
     echo "$name after wrk: $(mem_detail "$SERVER_PID")" >>"$WORK/mem.txt"
@@ -332,7 +351,7 @@ bench_backend() { # NAME DATABASE_URL
     echo "$name idle after wrk: $(mem_detail "$SERVER_PID")" >>"$WORK/mem.txt"
     stop_server "$SERVER_PID"
 
-    RESULTS+=("$name|$(kb_to_mb "$rss_ready")|$(kb_to_mb "$rss_idle")|$(kb_to_mb "$rss_load")|$(kb_to_mb "$rss_after")|$rps|$p50|$p99|$total|$non2xx|$((all - ok200))|$sockerr|$load_before|$load_after|$cpu_per_req|$rewrites")
+    RESULTS+=("$name|$(kb_to_mb "$rss_ready")|$(kb_to_mb "$rss_idle")|$(kb_to_mb "$rss_load")|$(kb_to_mb "$rss_after")|$rps|$p50|$p99|$total|$non2xx|$((all - ok200))|$sockerr|$load_before|$load_after|$cpu_per_req|$rewrites|$max_compilers")
 }
 
 RESULTS=()
@@ -358,7 +377,7 @@ printf '%-44s %-22s %-10s %s\n' "start-up to ready /readyz, fresh SQLite" "media
 printf '%-44s %-22s %-10s %s\n' "  (max of $STARTUP_RUNS runs; min $SU_MIN)" "max $SU_MAX ms" "< ${TARGET_STARTUP_MS} ms" "$(verdict "$SU_MAX" $TARGET_STARTUP_MS)"
 printf '%-44s %-22s %-10s %s\n' "  (existing data dir, $WARM_RUNS runs)" "median $WARM_MED ms" "-" "info"
 for row in "${RESULTS[@]}"; do
-    IFS='|' read -r name r_ready r_idle r_load r_after rps p50 p99 total non2xx srv_non200 sockerr lb la cpu_req sw_req <<<"$row"
+    IFS='|' read -r name r_ready r_idle r_load r_after rps p50 p99 total non2xx srv_non200 sockerr lb la cpu_req sw_req max_comp <<<"$row"
     printf '%-44s %-22s %-10s %s\n' "idle RSS, $name (after sign-in+overview)" "$r_idle MB" "< ${TARGET_RSS_MB} MB" "$(verdict "$r_idle" $TARGET_RSS_MB)"
     printf '%-44s %-22s %-10s %s\n' "  RSS ready / end of wrk / idle after wrk" "$r_ready / $r_load / $r_after MB" "-" "info"
     printf '%-44s %-22s %-10s %s\n' "/overview c=$WRK_CONNS, $name" "$rps req/s" "-" "info"
@@ -366,7 +385,7 @@ for row in "${RESULTS[@]}"; do
     printf '%-44s %-22s %-10s %s\n' "  non-200 (wrk / server-counted)" "$non2xx / $srv_non200" "0" "$([[ $non2xx == 0 && $srv_non200 == 0 ]] && echo met || echo 'NOT MET')"
     printf '%-44s %-22s %-10s %s\n' "  server CPU per request" "$cpu_req us" "-" "info"
     printf '%-44s %-22s %-10s %s\n' "  GET /overview writes the session row" "$sw_req" "-" "info"
-    printf '%-44s %s\n' "  wrk: $total requests; $sockerr" "load $lb -> $la"
+    printf '%-44s %s\n' "  wrk: $total requests; $sockerr" "load $lb -> $la; compiler processes during wrk: max $max_comp"
 done
 echo
 echo "memory detail (kB):"

@@ -279,3 +279,148 @@ impl Status {
         }
     }
 }
+
+/// A provider tile in the connect catalog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderTile {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub category_label: String,
+    pub description: String,
+    /// "OAuth sign-in", "API key", "Client ID and secret", "Connection URL".
+    pub auth_label: String,
+    pub docs_url: String,
+    /// False when an OAuth provider has no OAuth app configured on this server (and no
+    /// static-token alternative): the tile explains instead of linking.
+    pub available: bool,
+    pub unavailable_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogView {
+    pub tiles: Vec<ProviderTile>,
+    /// (value, label) of every category, for the filter.
+    pub categories: Vec<(String, String)>,
+    pub query: String,
+    /// The selected category value, "" for all.
+    pub category: String,
+}
+
+/// One input of a credentials form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialInput {
+    pub name: String,
+    pub label: String,
+    pub placeholder: String,
+    /// Rendered as type="password" with autocomplete="off"; never pre-filled.
+    pub secret: bool,
+    pub optional: bool,
+    pub state: FieldState,
+}
+
+/// The page to connect one provider (or reconnect an existing connection).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectView {
+    pub provider_id: String,
+    pub provider_name: String,
+    pub description: String,
+    pub docs_url: String,
+    pub label: FieldState,
+    /// Offer "Sign in with {provider}" (POST `oauth_action`, fields csrf + label).
+    pub oauth: bool,
+    pub oauth_action: String,
+    /// Scopes that will be requested, shown before sign-in.
+    pub scopes: Vec<String>,
+    /// Credentials form (POST `credentials_action`, fields csrf + label + each input name);
+    /// empty when the provider is OAuth-only.
+    pub inputs: Vec<CredentialInput>,
+    pub credentials_action: String,
+    /// What the credentials are called in the form heading: "API key", "Access token", ...
+    pub credentials_title: String,
+    /// A message about the whole form (the provider refused the key, ...).
+    pub error: Option<String>,
+    /// Some(connection label) when reconnecting an existing connection.
+    pub reconnecting: Option<String>,
+    /// Rate limit the provider documents, in words.
+    pub rate_limit: Option<String>,
+}
+
+/// A row of the connections list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionRow {
+    pub id: String,
+    pub label: String,
+    pub provider_name: String,
+    pub status: Status,
+    /// Why the status is what it is ("HubSpot refused the refresh token: …"), if not healthy.
+    pub status_reason: String,
+    pub account: String,
+    pub last_checked: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionsView {
+    pub rows: Vec<ConnectionRow>,
+    pub can_manage: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionEventRow {
+    pub at: Timestamp,
+    /// "connected", "refreshed", "needs_reauth", "check_failed", ...
+    pub kind: String,
+    pub detail: String,
+}
+
+/// One connection's page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionView {
+    pub id: String,
+    pub label: FieldState,
+    pub provider_id: String,
+    pub provider_name: String,
+    pub status: Status,
+    pub status_reason: String,
+    pub auth_label: String,
+    /// (what it is, value), e.g. ("HubSpot portal ID", "4815162342").
+    pub identity: Option<(String, String)>,
+    pub account_name: String,
+    /// "…a1b2" or "" when there is nothing to hint at.
+    pub secret_hint: String,
+    pub access_expires: Option<Timestamp>,
+    pub last_checked: Option<Timestamp>,
+    /// "OK in 84 ms" or the failure in the provider's words.
+    pub last_check: Option<String>,
+    pub last_check_ok: bool,
+    pub created: Timestamp,
+    pub events: Vec<ConnectionEventRow>,
+    pub can_manage: bool,
+    pub disabled: bool,
+    /// Actions (POST, csrf only, plus `label` for rename).
+    pub test_action: String,
+    pub rename_action: String,
+    pub toggle_action: String,
+    pub reconnect_href: String,
+    pub delete_href: String,
+}
+
+/// Confirmation before deleting a connection: what depends on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteConnectionView {
+    pub id: String,
+    pub label: String,
+    pub provider_name: String,
+    /// Recipes and other things that use the connection (names); deleting stops them.
+    pub dependents: Vec<String>,
+    pub delete_action: String,
+    pub cancel_href: String,
+}
+
+/// Shown after an OAuth sign-in started through the API (no browser session to return to).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthDoneView {
+    pub ok: bool,
+    pub title: String,
+    pub message: String,
+}

@@ -21,21 +21,12 @@ const NAV: [(Nav, &str, &str); 7] = [
 ];
 
 /// Renders a whole HTML document: `body` goes inside `<main>`.
-pub(crate) fn document<V: IntoView + 'static>(
-    chrome: Chrome,
-    body: impl FnOnce() -> V + 'static,
-) -> String {
+pub(crate) fn document<V: IntoView + 'static>(chrome: Chrome, body: impl FnOnce() -> V + 'static) -> String {
     crate::render(move || {
         // One text node: hydration markers inside <title> would show up as literal text.
         let title = format!("{} · Hitch", chrome.title);
         let frame = match chrome.user {
-            Some(user) => signed_in(
-                user,
-                chrome.active,
-                chrome.csrf,
-                chrome.flash,
-                body().into_any(),
-            ),
+            Some(user) => signed_in(user, chrome.active, chrome.csrf, chrome.flash, body().into_any()),
             None => signed_out(chrome.flash, body().into_any()),
         };
         view! {
@@ -56,22 +47,8 @@ pub(crate) fn document<V: IntoView + 'static>(
     })
 }
 
-fn signed_in(
-    user: ChromeUser,
-    active: Nav,
-    csrf: String,
-    flash: Option<Flash>,
-    body: AnyView,
-) -> AnyView {
-    let ChromeUser {
-        email,
-        role,
-        tenant_name,
-        tenants,
-        is_support_staff,
-        time_zone,
-        ..
-    } = user;
+fn signed_in(user: ChromeUser, active: Nav, csrf: String, flash: Option<Flash>, body: AnyView) -> AnyView {
+    let ChromeUser { email, role, tenant_name, tenants, is_support_staff, time_zone, .. } = user;
     let email_title = email.clone();
     let switcher = (tenants.len() >= 2).then(|| {
         let csrf = csrf.clone();

@@ -54,3 +54,35 @@ pub fn invitation(token: &str) -> String {
 pub fn support_tenant(slug: &str) -> String {
     format!("/support/tenants/{slug}")
 }
+
+pub const CONNECTIONS_NEW: &str = "/connections/new";
+pub const OAUTH_CALLBACK: &str = "/oauth/callback";
+
+pub mod connection_routes {
+    pub const CONNECT: &str = "/connections/new/{provider}";
+    pub const CONNECT_OAUTH: &str = "/connections/new/{provider}/oauth";
+    pub const SHOW: &str = "/connections/{id}";
+    pub const TEST: &str = "/connections/{id}/test";
+    pub const RENAME: &str = "/connections/{id}/rename";
+    pub const TOGGLE: &str = "/connections/{id}/toggle";
+    pub const RECONNECT: &str = "/connections/{id}/reconnect";
+    pub const RECONNECT_OAUTH: &str = "/connections/{id}/reconnect/oauth";
+    pub const DELETE: &str = "/connections/{id}/delete";
+}
+
+pub fn connect(provider: &str) -> String {
+    format!("/connections/new/{provider}")
+}
+
+pub fn connect_oauth(provider: &str) -> String {
+    format!("/connections/new/{provider}/oauth")
+}
+
+pub fn connection(id: &str) -> String {
+    format!("/connections/{id}")
+}
+
+/// `/connections/{id}/{action}` for test, rename, toggle, reconnect, reconnect/oauth, delete.
+pub fn connection_action(id: &str, action: &str) -> String {
+    format!("/connections/{id}/{action}")
+}

@@ -14,11 +14,7 @@ use crate::startup::{Application, open_store, shutdown_signal};
 use crate::storage::{NewAuditEntry, StoreError};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "hitch",
-    version,
-    about = "Hitch: self-hosted integrations between the systems your business uses."
-)]
+#[command(name = "hitch", version, about = "Hitch: self-hosted integrations between the systems your business uses.")]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -30,6 +26,11 @@ enum Command {
     Serve,
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// Serve stand-ins of the providers' OAuth and "who am I" endpoints (no database).
+    Sandbox {
+        #[arg(long, default_value = "127.0.0.1:4010")]
+        bind: String,
+    },
     /// Print an example configuration file.
     DefaultConfig,
     /// Administration for scripts: tenants, users, API tokens.
@@ -49,11 +50,7 @@ enum AdminCommand {
     /// Create a user; the password is read from stdin. Prints the user id.
     CreateUser {
         /// The tenant (slug) to add the user to.
-        #[arg(
-            long,
-            required_unless_present = "support_staff",
-            conflicts_with = "support_staff"
-        )]
+        #[arg(long, required_unless_present = "support_staff", conflicts_with = "support_staff")]
         tenant: Option<String>,
         #[arg(long)]
         email: String,
@@ -63,6 +60,10 @@ enum AdminCommand {
         #[arg(long)]
         support_staff: bool,
     },
+    /// Put every stored credential under a new master key, while servers run. With a key file
+    /// (no HITCH_MASTER_KEY), a new key is added to it first; with HITCH_MASTER_KEY set to the
+    /// new key and the old one in HITCH_PREVIOUS_MASTER_KEYS, everything is re-encrypted under it.
+    RotateKey,
     /// Create an API token; prints only the token (shown once, stored hashed).
     CreateToken {
         #[arg(long)]
@@ -98,6 +99,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::DefaultConfig = command {
         return write_stdout(EXAMPLE_CONFIG);
     }
+    if let Command::Sandbox { bind } = &command {
+        crate::telemetry::init(crate::config::LogFormat::Pretty);
+        return crate::sandbox::serve(bind, shutdown_signal()).await;
+    }
     let settings = Settings::load()?;
     crate::telemetry::init(settings.log_format);
     match command {
@@ -108,7 +113,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(admin) => run_admin(settings, admin).await,
-        Command::DefaultConfig => Ok(()),
+        Command::DefaultConfig | Command::Sandbox { .. } => Ok(()),
     }
 }
 
@@ -138,9 +143,7 @@ fn write_stdout(text: &str) -> anyhow::Result<()> {
 /// The password piped to stdin, without its final line break.
 fn read_password() -> anyhow::Result<Password> {
     let mut raw = String::new();
-    std::io::stdin()
-        .read_to_string(&mut raw)
-        .context("read the password from stdin")?;
+    std::io::stdin().read_to_string(&mut raw).context("read the password from stdin")?;
     let raw = raw.strip_suffix('\n').unwrap_or(&raw);
     let raw = raw.strip_suffix('\r').unwrap_or(raw);
     Password::parse(raw.to_owned()).map_err(|e| anyhow::anyhow!("password from stdin: {e}"))
@@ -163,9 +166,7 @@ async fn run_admin(settings: Settings, command: AdminCommand) -> anyhow::Result<
         async move {
             match store.tenant_by_slug(&slug).await {
                 Ok(t) => Ok(t),
-                Err(StoreError::NotFound) => {
-                    Err(anyhow::anyhow!("no tenant with the slug {slug:?}"))
-                }
+                Err(StoreError::NotFound) => Err(anyhow::anyhow!("no tenant with the slug {slug:?}")),
                 Err(other) => Err(other.into()),
             }
         }
@@ -175,18 +176,10 @@ async fn run_admin(settings: Settings, command: AdminCommand) -> anyhow::Result<
         AdminCommand::CreateTenant { name } => {
             let name = TenantName::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             let tenant = store.create_tenant(&name).await?;
-            store
-                .tenant(&tenant.id)
-                .audit(&system_audit("tenant.created", &tenant.slug, name.as_str()))
-                .await?;
+            store.tenant(&tenant.id).audit(&system_audit("tenant.created", &tenant.slug, name.as_str())).await?;
             write_stdout(&tenant.slug)
         }
-        AdminCommand::CreateUser {
-            tenant,
-            email,
-            role,
-            support_staff,
-        } => {
+        AdminCommand::CreateUser { tenant, email, role, support_staff } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let role = parse_role(&role)?;
             let target = match tenant {
@@ -195,11 +188,7 @@ async fn run_admin(settings: Settings, command: AdminCommand) -> anyhow::Result<
             };
             let hash = password::hash(&read_password()?).await?;
             let created = match &target {
-                Some(tenant) => {
-                    store
-                        .create_member_user(&tenant.id, &email, &hash, role)
-                        .await
-                }
+                Some(tenant) => store.create_member_user(&tenant.id, &email, &hash, role).await,
                 None => store.create_user(&email, &hash, support_staff).await,
             };
             let user = match created {
@@ -214,13 +203,40 @@ async fn run_admin(settings: Settings, command: AdminCommand) -> anyhow::Result<
                     let entry = system_audit("member.added", email.as_str(), &format!("as {role}"));
                     store.tenant(&tenant.id).audit(&entry).await?;
                 }
-                None => {
-                    store
-                        .audit_platform(&system_audit("support_staff.created", email.as_str(), ""))
-                        .await?
-                }
+                None => store.audit_platform(&system_audit("support_staff.created", email.as_str(), "")).await?,
             }
             write_stdout(&user.id)
+        }
+        AdminCommand::RotateKey => {
+            let ring = if settings.master_key.is_some() {
+                crate::secrets::reload(&settings)?
+            } else {
+                crate::secrets::rotate_key_file(&settings)?
+            };
+            let report = crate::connections::rotation::reencrypt_all(&store, &ring).await?;
+            let key_id = ring.current_key_id();
+            store
+                .audit_platform(&system_audit(
+                    "secrets.key_rotated",
+                    key_id,
+                    &format!("{} credentials re-encrypted", report.reencrypted),
+                ))
+                .await?;
+            if !report.unreadable.is_empty() {
+                anyhow::bail!(
+                    "{} credentials could not be opened with any known key (connections {}); they were left as they are",
+                    report.unreadable.len(),
+                    report.unreadable.join(", ")
+                );
+            }
+            tracing::info!(
+                key_id,
+                reencrypted = report.reencrypted,
+                already_current = report.already_current,
+                still_changing = report.remaining,
+                "credentials are under the new master key"
+            );
+            write_stdout(key_id)
         }
         AdminCommand::CreateToken { tenant, name, role } => {
             let role = parse_role(&role)?;
@@ -231,22 +247,8 @@ async fn run_admin(settings: Settings, command: AdminCommand) -> anyhow::Result<
             let tenant = tenant_by_slug(tenant).await?;
             let secret = tokens::generate(tokens::API_TOKEN_PREFIX);
             let scope = store.tenant(&tenant.id);
-            scope
-                .create_api_token(
-                    name,
-                    role,
-                    &tokens::hash(&secret),
-                    &tokens::last_four(&secret),
-                    None,
-                )
-                .await?;
-            scope
-                .audit(&system_audit(
-                    "api_token.created",
-                    name,
-                    &format!("role {role}"),
-                ))
-                .await?;
+            scope.create_api_token(name, role, &tokens::hash(&secret), &tokens::last_four(&secret), None).await?;
+            scope.audit(&system_audit("api_token.created", name, &format!("role {role}"))).await?;
             write_stdout(&secret)
         }
     };

@@ -44,9 +44,14 @@ pub struct Settings {
     pub public_url: url::Url,
     /// Base64 of 32 bytes; when missing, a key file in the data folder is used (made if needed).
     pub master_key: Option<SecretString>,
+    /// Older keys still accepted for opening (during a rotation): `HITCH_PREVIOUS_MASTER_KEYS`,
+    /// comma-separated.
+    pub previous_master_keys: Vec<SecretString>,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     pub db_max_connections: u32,
+    /// Deadline for one call to a provider (`HITCH_PROVIDER_TIMEOUT_SECS`).
+    pub provider_timeout: std::time::Duration,
     /// `HITCH_PROVIDER_<ID>_*` and `HITCH_PROVIDERS_SANDBOX`, resolved by the provider catalog.
     pub provider_env: ProviderEnv,
 }
@@ -57,9 +62,7 @@ pub struct ProviderEnv(pub Vec<(String, String)>);
 
 impl std::fmt::Debug for ProviderEnv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.0.iter().map(|(k, _)| k))
-            .finish()
+        f.debug_list().entries(self.0.iter().map(|(k, _)| k)).finish()
     }
 }
 
@@ -89,63 +92,42 @@ pub const EXAMPLE_CONFIG: &str = r#"# hitch.toml: every key is optional; HITCH_<
 impl Settings {
     /// Loads settings from `HITCH_CONFIG` (or `./hitch.toml` when present) and the environment.
     pub fn load() -> anyhow::Result<Settings> {
-        let env: Vec<(String, String)> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("HITCH_"))
-            .collect();
+        let env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("HITCH_")).collect();
         Self::from_sources(&env, Path::new("hitch.toml"))
     }
 
     /// The merge itself, separated from the process environment for tests.
     pub fn from_sources(env: &[(String, String)], default_file: &Path) -> anyhow::Result<Settings> {
-        let get = |key: &str| {
-            env.iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |key: &str| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
         let file_path = get("HITCH_CONFIG")
             .map(PathBuf::from)
             .or_else(|| default_file.exists().then(|| default_file.to_path_buf()));
         let file = match &file_path {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("read config file {}", path.display()))?;
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("read config file {}", path.display()))?;
                 toml::from_str::<FileSettings>(&text)
                     .with_context(|| format!("parse config file {}", path.display()))?
             }
             None => FileSettings::default(),
         };
 
-        let data_dir = get("HITCH_DATA_DIR")
-            .map(PathBuf::from)
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from("hitch-data"));
-        let bind_raw = get("HITCH_BIND")
-            .or(file.bind)
-            .unwrap_or_else(|| "127.0.0.1:3000".into());
-        let bind: SocketAddr = bind_raw.parse().with_context(|| {
-            format!("HITCH_BIND must be an address like 127.0.0.1:3000, got {bind_raw:?}")
-        })?;
-        let public_raw = get("HITCH_PUBLIC_URL")
-            .or(file.public_url)
-            .unwrap_or_else(|| format!("http://{bind}"));
+        let data_dir =
+            get("HITCH_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| PathBuf::from("hitch-data"));
+        let bind_raw = get("HITCH_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:3000".into());
+        let bind: SocketAddr = bind_raw
+            .parse()
+            .with_context(|| format!("HITCH_BIND must be an address like 127.0.0.1:3000, got {bind_raw:?}"))?;
+        let public_raw = get("HITCH_PUBLIC_URL").or(file.public_url).unwrap_or_else(|| format!("http://{bind}"));
         let public_url = url::Url::parse(&public_raw).with_context(|| {
-            format!(
-                "HITCH_PUBLIC_URL must be a URL like https://hitch.example.com, got {public_raw:?}"
-            )
+            format!("HITCH_PUBLIC_URL must be a URL like https://hitch.example.com, got {public_raw:?}")
         })?;
         if !matches!(public_url.scheme(), "http" | "https") {
             anyhow::bail!("HITCH_PUBLIC_URL must be http or https, got {public_raw:?}");
         }
-        let database_url = match get("HITCH_DATABASE_URL")
-            .map(SecretString::new)
-            .or(file.database_url)
-        {
+        let database_url = match get("HITCH_DATABASE_URL").map(SecretString::new).or(file.database_url) {
             Some(url) => url,
-            None => SecretString::new(format!(
-                "sqlite://{}?mode=rwc",
-                data_dir.join("hitch.db").display()
-            )),
+            None => SecretString::new(format!("sqlite://{}?mode=rwc", data_dir.join("hitch.db").display())),
         };
         crate::storage::Backend::from_url(database_url.expose())
             .map_err(|e| anyhow::anyhow!("HITCH_DATABASE_URL: {e}"))?;
@@ -156,25 +138,41 @@ impl Settings {
             None => file.log_format.unwrap_or(LogFormat::Pretty),
         };
         let db_max_connections = match get("HITCH_DB_MAX_CONNECTIONS") {
-            Some(raw) => raw.parse().with_context(|| {
-                format!("HITCH_DB_MAX_CONNECTIONS must be a number, got {raw:?}")
-            })?,
+            Some(raw) => {
+                raw.parse().with_context(|| format!("HITCH_DB_MAX_CONNECTIONS must be a number, got {raw:?}"))?
+            }
             None => file.db_max_connections.unwrap_or(10),
         };
         Ok(Settings {
             database_url,
             bind,
             public_url,
-            master_key: get("HITCH_MASTER_KEY")
-                .map(SecretString::new)
-                .or(file.master_key),
+            master_key: get("HITCH_MASTER_KEY").map(SecretString::new).or(file.master_key),
+            previous_master_keys: get("HITCH_PREVIOUS_MASTER_KEYS")
+                .map(|raw| {
+                    raw.split(',')
+                        .map(str::trim)
+                        .filter(|k| !k.is_empty())
+                        .map(|k| SecretString::new(k.into()))
+                        .collect()
+                })
+                .unwrap_or_default(),
             data_dir,
             log_format,
             db_max_connections,
+            provider_timeout: std::time::Duration::from_secs(match get("HITCH_PROVIDER_TIMEOUT_SECS") {
+                Some(raw) => raw
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=600).contains(s))
+                    .with_context(|| format!("HITCH_PROVIDER_TIMEOUT_SECS must be 1 to 600 seconds, got {raw:?}"))?,
+                None => 20,
+            }),
             provider_env: ProviderEnv(
                 env.iter()
                     .filter(|(k, _)| {
-                        k.starts_with("HITCH_PROVIDER_") || k == "HITCH_PROVIDERS_SANDBOX"
+                        (k.starts_with("HITCH_PROVIDER_") && k != "HITCH_PROVIDER_TIMEOUT_SECS")
+                            || k == "HITCH_PROVIDERS_SANDBOX"
                     })
                     .cloned()
                     .collect(),
@@ -199,20 +197,14 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn defaults_need_nothing() {
         let s = Settings::from_sources(&[], Path::new("/nonexistent/hitch.toml")).unwrap();
         assert_eq!(s.bind.to_string(), "127.0.0.1:3000");
-        assert_eq!(
-            s.database_url.expose(),
-            "sqlite://hitch-data/hitch.db?mode=rwc"
-        );
+        assert_eq!(s.database_url.expose(), "sqlite://hitch-data/hitch.db?mode=rwc");
         assert_eq!(s.public_url.as_str(), "http://127.0.0.1:3000/");
         assert!(!s.secure_cookies());
     }
@@ -222,13 +214,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("hitch-config-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("hitch.toml");
-        std::fs::write(
-            &file,
-            "bind = \"127.0.0.1:4000\"\npublic_url = \"https://file.example\"\n",
-        )
-        .unwrap();
-        let s = Settings::from_sources(&env(&[("HITCH_PUBLIC_URL", "https://env.example")]), &file)
-            .unwrap();
+        std::fs::write(&file, "bind = \"127.0.0.1:4000\"\npublic_url = \"https://file.example\"\n").unwrap();
+        let s = Settings::from_sources(&env(&[("HITCH_PUBLIC_URL", "https://env.example")]), &file).unwrap();
         assert_eq!(s.bind.port(), 4000);
         assert_eq!(s.public_url.as_str(), "https://env.example/");
         assert!(s.secure_cookies());
@@ -237,21 +224,15 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        let err = Settings::from_sources(&env(&[("HITCH_BIND", "nowhere")]), Path::new("/x"))
-            .unwrap_err();
+        let err = Settings::from_sources(&env(&[("HITCH_BIND", "nowhere")]), Path::new("/x")).unwrap_err();
         assert!(format!("{err:#}").contains("HITCH_BIND"));
-        let err = Settings::from_sources(
-            &env(&[("HITCH_DATABASE_URL", "mysql://x")]),
-            Path::new("/x"),
-        )
-        .unwrap_err();
+        let err = Settings::from_sources(&env(&[("HITCH_DATABASE_URL", "mysql://x")]), Path::new("/x")).unwrap_err();
         assert!(format!("{err:#}").contains("HITCH_DATABASE_URL"));
     }
 
     #[test]
     fn secrets_do_not_debug_print() {
-        let s = Settings::from_sources(&env(&[("HITCH_MASTER_KEY", "c2VjcmV0")]), Path::new("/x"))
-            .unwrap();
+        let s = Settings::from_sources(&env(&[("HITCH_MASTER_KEY", "c2VjcmV0")]), Path::new("/x")).unwrap();
         assert!(!format!("{s:?}").contains("c2VjcmV0"));
     }
 }

@@ -90,12 +90,7 @@ impl AppError {
                 home,
             ),
         };
-        hitch_app::models::ErrorView {
-            status: self.status().as_u16(),
-            title: title.to_owned(),
-            message,
-            action,
-        }
+        hitch_app::models::ErrorView { status: self.status().as_u16(), title: title.to_owned(), message, action }
     }
 }
 
@@ -142,12 +137,33 @@ pub enum ApiError {
     Conflict(String),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The provider refused the credentials given.
+    #[error("credentials rejected: {0}")]
+    CredentialsRejected(String),
+    /// The provider failed or could not be reached.
+    #[error("provider failed: {0}")]
+    ProviderFailed(String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::connections::ConnectError> for ApiError {
+    fn from(err: crate::connections::ConnectError) -> Self {
+        use crate::connections::ConnectError as E;
+        match &err {
+            E::Invalid(why) => ApiError::Validation(why.clone()),
+            E::Auth { .. } => ApiError::CredentialsRejected(err.to_string()),
+            E::Provider { .. } | E::Timeout { .. } | E::Network { .. } | E::Malformed { .. } => {
+                ApiError::ProviderFailed(err.to_string())
+            }
+            E::Secrets(_) => ApiError::Conflict(err.to_string()),
+            E::Storage(detail) => ApiError::Internal(anyhow::anyhow!("connection storage: {detail}")),
+        }
+    }
 }
 
 impl From<StoreError> for ApiError {
@@ -180,14 +196,11 @@ impl ApiError {
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
-                "Missing or invalid API token. Send `Authorization: Bearer <token>`; create tokens under Settings.".into(),
+                "Missing or invalid API token. Send `Authorization: Bearer <token>`; create tokens under Settings."
+                    .into(),
             ),
             ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, "forbidden", why.clone()),
-            ApiError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "No such resource in this workspace.".into(),
-            ),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "No such resource in this workspace.".into()),
             ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, "bad_request", why.clone()),
             ApiError::Validation(why) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", why.clone()),
             ApiError::Conflict(why) => (StatusCode::CONFLICT, "conflict", why.clone()),
@@ -196,6 +209,10 @@ impl ApiError {
                 "payload_too_large",
                 "The request body is larger than Hitch accepts.".into(),
             ),
+            ApiError::CredentialsRejected(why) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "credentials_rejected", why.clone())
+            }
+            ApiError::ProviderFailed(why) => (StatusCode::BAD_GATEWAY, "provider_error", why.clone()),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -221,12 +238,6 @@ impl IntoResponse for ApiError {
             tracing::error!(error = format!("{err:#}"), "API request failed");
         }
         let (status, code, message) = self.parts();
-        (
-            status,
-            axum::Json(ErrorBody {
-                error: ErrorDetail { code, message },
-            }),
-        )
-            .into_response()
+        (status, axum::Json(ErrorBody { error: ErrorDetail { code, message } })).into_response()
     }
 }

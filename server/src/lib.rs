@@ -4,11 +4,13 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod domain;
 pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod providers;
+pub mod sandbox;
 pub mod secrets;
 pub mod startup;
 pub mod state;

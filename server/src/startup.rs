@@ -11,7 +11,8 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 use crate::metrics::Metrics;
-use crate::secrets::{Keyring, MasterKeySource, load_or_create_master_key};
+use crate::providers::Catalog;
+use crate::secrets::{MasterKeySource, Secrets, load_or_create_master_key};
 use crate::state::AppState;
 use crate::storage::{Backend, Store, now_ms};
 
@@ -35,36 +36,38 @@ pub struct Application {
 
 impl Application {
     pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
-        let (key, source) = load_or_create_master_key(&settings)?;
+        let (keyring, source) = load_or_create_master_key(&settings)?;
+        let key_id = keyring.current_key_id().to_owned();
+        let catalog = Catalog::load(&settings.provider_env.0)?;
         match source {
             MasterKeySource::Environment => {
-                tracing::info!(key_id = key.id(), "master key from HITCH_MASTER_KEY")
+                tracing::info!(key_id = %key_id, "master key from HITCH_MASTER_KEY")
             }
             MasterKeySource::KeyFile => tracing::info!(
-                key_id = key.id(),
+                key_id = %key_id,
                 "master key from the data folder's master.key"
             ),
             MasterKeySource::GeneratedKeyFile => tracing::warn!(
-                key_id = key.id(),
+                key_id = %key_id,
                 path = %settings.data_dir.join("master.key").display(),
                 "NO HITCH_MASTER_KEY SET: generated a new master key file. Back it up: without it, stored credentials \
                  cannot be decrypted. Set HITCH_MASTER_KEY (the same on every process) for production."
             ),
         }
         let store = open_store(&settings).await?;
-        let listener = TcpListener::bind(settings.bind)
-            .await
-            .with_context(|| format!("listen on {}", settings.bind))?;
+        let listener =
+            TcpListener::bind(settings.bind).await.with_context(|| format!("listen on {}", settings.bind))?;
         // Bound to port 0 (tests, benchmarks): links must name the port actually chosen.
         if settings.public_url.port() == Some(0) {
-            let _ = settings
-                .public_url
-                .set_port(Some(listener.local_addr()?.port()));
+            let _ = settings.public_url.set_port(Some(listener.local_addr()?.port()));
         }
+        let settings = Arc::new(settings);
         let state = AppState {
             store,
-            settings: Arc::new(settings),
-            keyring: Arc::new(Keyring::new(key, Vec::new())),
+            settings: settings.clone(),
+            secrets: Arc::new(Secrets::new(keyring, settings.clone())),
+            catalog,
+            http: provider_http_client(settings.provider_timeout)?,
             metrics: Arc::new(Metrics::new()),
         };
         Ok(Application { listener, state })
@@ -83,21 +86,29 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests and closes the pool.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let housekeeping = tokio::spawn(housekeeping(store.clone()));
-        let app =
-            crate::http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let health = tokio::spawn(crate::connections::health::run(self.state.clone()));
+        let app = crate::http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         housekeeping.abort();
+        health.abort();
         store.close().await;
         served.context("HTTP server")
     }
+}
+
+/// The HTTP client for provider calls: redirects are not followed (a provider redirecting
+/// an API call is an error to report, not to chase), and every call has a deadline.
+pub fn provider_http_client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(timeout)
+        .user_agent(concat!("Hitch/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("build the HTTP client")
 }
 
 /// Deletes expired sessions and old sign-in failures every ten minutes.
@@ -108,11 +119,11 @@ async fn housekeeping(store: Store) {
         if let Err(err) = store.delete_expired_sessions().await {
             tracing::warn!(error = %err, "housekeeping: deleting expired sessions failed");
         }
-        if let Err(err) = store
-            .prune_login_failures(now_ms() - 24 * 3600 * 1000)
-            .await
-        {
+        if let Err(err) = store.prune_login_failures(now_ms() - 24 * 3600 * 1000).await {
             tracing::warn!(error = %err, "housekeeping: pruning sign-in failures failed");
+        }
+        if let Err(err) = store.prune_oauth(now_ms()).await {
+            tracing::warn!(error = %err, "housekeeping: pruning abandoned sign-ins failed");
         }
     }
 }

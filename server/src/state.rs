@@ -4,13 +4,17 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::metrics::Metrics;
-use crate::secrets::Keyring;
+use crate::providers::Catalog;
+use crate::secrets::Secrets;
 use crate::storage::Store;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
-    pub keyring: Arc<Keyring>,
+    pub secrets: Arc<Secrets>,
+    pub catalog: Catalog,
+    /// For calls to providers: no redirects followed, bounded timeouts.
+    pub http: reqwest::Client,
     pub metrics: Arc<Metrics>,
 }

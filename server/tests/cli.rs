@@ -31,12 +31,7 @@ fn hitch(dir: &Path, env: &[(&str, String)], args: &[&str], stdin: &str) -> Outp
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -49,11 +44,7 @@ fn stderr(o: &Output) -> String {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Polls `url` until it answers 200 or the deadline passes.
@@ -65,10 +56,7 @@ async fn wait_ready(url: &str, child: &mut Child) {
         {
             return;
         }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "hitch exited before it was ready"
-        );
+        assert!(child.try_wait().unwrap().is_none(), "hitch exited before it was ready");
         assert!(Instant::now() < deadline, "{url} not ready within 20 s");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -80,89 +68,40 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(
-            Instant::now() < deadline,
-            "hitch did not exit within {within:?}"
-        );
+        assert!(Instant::now() < deadline, "hitch did not exit within {within:?}");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
 /// The admin commands script a whole workspace, and what they make works over HTTP.
 async fn admin_commands_script_a_workspace(dir: &Path, env: Vec<(&str, String)>) {
-    let tenant = hitch(
-        dir,
-        &env,
-        &["admin", "create-tenant", "--name", "Acme Corp"],
-        "",
-    );
+    let tenant = hitch(dir, &env, &["admin", "create-tenant", "--name", "Acme Corp"], "");
     assert!(tenant.status.success(), "{}", stderr(&tenant));
     assert_eq!(stdout(&tenant), "acme-corp");
-    let again = hitch(
-        dir,
-        &env,
-        &["admin", "create-tenant", "--name", "Acme Corp"],
-        "",
-    );
+    let again = hitch(dir, &env, &["admin", "create-tenant", "--name", "Acme Corp"], "");
     assert_eq!(stdout(&again), "acme-corp-2");
 
     let user = hitch(
         dir,
         &env,
-        &[
-            "admin",
-            "create-user",
-            "--tenant",
-            "acme-corp",
-            "--email",
-            "ada@acme.test",
-            "--role",
-            "owner",
-        ],
+        &["admin", "create-user", "--tenant", "acme-corp", "--email", "ada@acme.test", "--role", "owner"],
         "correct horse battery\n",
     );
     assert!(user.status.success(), "{}", stderr(&user));
-    assert_eq!(
-        stdout(&user).len(),
-        36,
-        "prints the user id: {:?}",
-        stdout(&user)
-    );
+    assert_eq!(stdout(&user).len(), 36, "prints the user id: {:?}", stdout(&user));
     let support = hitch(
         dir,
         &env,
-        &[
-            "admin",
-            "create-user",
-            "--support-staff",
-            "--email",
-            "help@hitch.test",
-        ],
+        &["admin", "create-user", "--support-staff", "--email", "help@hitch.test"],
         "another long password",
     );
     assert!(support.status.success(), "{}", stderr(&support));
 
-    let token = hitch(
-        dir,
-        &env,
-        &[
-            "admin",
-            "create-token",
-            "--tenant",
-            "acme-corp",
-            "--name",
-            "ci",
-            "--role",
-            "viewer",
-        ],
-        "",
-    );
+    let token =
+        hitch(dir, &env, &["admin", "create-token", "--tenant", "acme-corp", "--name", "ci", "--role", "viewer"], "");
     assert!(token.status.success(), "{}", stderr(&token));
     let token = stdout(&token);
-    assert!(
-        token.starts_with("hitch_") && !token.contains('\n'),
-        "prints only the token: {token:?}"
-    );
+    assert!(token.starts_with("hitch_") && !token.contains('\n'), "prints only the token: {token:?}");
 
     let port = free_port();
     let mut env = env;
@@ -188,10 +127,7 @@ async fn admin_commands_script_a_workspace(dir: &Path, env: Vec<(&str, String)>)
         .unwrap();
     assert_eq!(me["tenant"]["slug"], "acme-corp");
     assert_eq!(me["token"]["role"], "viewer");
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     assert!(wait_exit(&mut server, Duration::from_secs(15)).success());
 }
 
@@ -210,28 +146,14 @@ async fn admin_commands_on_postgres() {
     };
     use sqlx::Connection;
     let name = format!("hitch_cli_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("HITCH_TEST_DATABASE_URL unreachable");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("HITCH_TEST_DATABASE_URL unreachable");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
     let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
     let dir = temp_dir();
-    let env = vec![
-        ("HITCH_MASTER_KEY", KEY.into()),
-        ("HITCH_DATABASE_URL", format!("{base}/{name}")),
-    ];
+    let env = vec![("HITCH_MASTER_KEY", KEY.into()), ("HITCH_DATABASE_URL", format!("{base}/{name}"))];
     admin_commands_script_a_workspace(&dir, env).await;
-    assert!(
-        !dir.join("hitch-data/hitch.db").exists(),
-        "made a SQLite file in PostgreSQL mode"
-    );
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    assert!(!dir.join("hitch-data/hitch.db").exists(), "made a SQLite file in PostgreSQL mode");
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -239,126 +161,35 @@ async fn admin_commands_on_postgres() {
 fn bad_admin_input_exits_1_with_the_reason() {
     let dir = temp_dir();
     let env = vec![("HITCH_MASTER_KEY", KEY.to_owned())];
-    assert!(
-        hitch(
-            &dir,
-            &env,
-            &["admin", "create-tenant", "--name", "Acme"],
-            ""
-        )
-        .status
-        .success()
-    );
+    assert!(hitch(&dir, &env, &["admin", "create-tenant", "--name", "Acme"], "").status.success());
     let cases: [(&[&str], &str, &str); 6] = [
         (
-            &[
-                "admin",
-                "create-user",
-                "--tenant",
-                "nope",
-                "--email",
-                "a@b.co",
-            ],
+            &["admin", "create-user", "--tenant", "nope", "--email", "a@b.co"],
             "long enough pw",
             "no tenant with the slug \"nope\"",
         ),
+        (&["admin", "create-user", "--tenant", "acme", "--email", "a@b.co"], "short", "at least 10 characters"),
+        (&["admin", "create-user", "--tenant", "acme", "--email", "not-an-email"], "long enough pw", "--email"),
         (
-            &[
-                "admin",
-                "create-user",
-                "--tenant",
-                "acme",
-                "--email",
-                "a@b.co",
-            ],
-            "short",
-            "at least 10 characters",
-        ),
-        (
-            &[
-                "admin",
-                "create-user",
-                "--tenant",
-                "acme",
-                "--email",
-                "not-an-email",
-            ],
-            "long enough pw",
-            "--email",
-        ),
-        (
-            &[
-                "admin",
-                "create-user",
-                "--tenant",
-                "acme",
-                "--email",
-                "a@b.co",
-                "--role",
-                "god",
-            ],
+            &["admin", "create-user", "--tenant", "acme", "--email", "a@b.co", "--role", "god"],
             "long enough pw",
             "--role",
         ),
-        (
-            &["admin", "create-token", "--tenant", "acme", "--name", ""],
-            "",
-            "--name",
-        ),
-        (
-            &["admin", "create-tenant", "--name", "x"],
-            "",
-            "at least 2 characters",
-        ),
+        (&["admin", "create-token", "--tenant", "acme", "--name", ""], "", "--name"),
+        (&["admin", "create-tenant", "--name", "x"], "", "at least 2 characters"),
     ];
     for (args, stdin, reason) in cases {
         let out = hitch(&dir, &env, args, stdin);
         assert_eq!(out.status.code(), Some(1), "{args:?} should fail");
         assert!(stderr(&out).contains(reason), "{args:?}: {}", stderr(&out));
-        assert!(
-            stdout(&out).is_empty(),
-            "{args:?} printed to stdout on failure"
-        );
+        assert!(stdout(&out).is_empty(), "{args:?} printed to stdout on failure");
     }
-    let ok = hitch(
-        &dir,
-        &env,
-        &[
-            "admin",
-            "create-user",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@b.co",
-        ],
-        "long enough pw",
-    );
+    let ok = hitch(&dir, &env, &["admin", "create-user", "--tenant", "acme", "--email", "a@b.co"], "long enough pw");
     assert!(ok.status.success());
-    let dup = hitch(
-        &dir,
-        &env,
-        &[
-            "admin",
-            "create-user",
-            "--tenant",
-            "acme",
-            "--email",
-            "A@B.co",
-        ],
-        "long enough pw",
-    );
+    let dup = hitch(&dir, &env, &["admin", "create-user", "--tenant", "acme", "--email", "A@B.co"], "long enough pw");
     assert!(stderr(&dup).contains("already exists"), "{}", stderr(&dup));
-    let bad_url = hitch(
-        &dir,
-        &[("HITCH_DATABASE_URL", "mysql://x".into())],
-        &["migrate"],
-        "",
-    );
-    assert!(
-        stderr(&bad_url).contains("HITCH_DATABASE_URL"),
-        "{}",
-        stderr(&bad_url)
-    );
+    let bad_url = hitch(&dir, &[("HITCH_DATABASE_URL", "mysql://x".into())], &["migrate"], "");
+    assert!(stderr(&bad_url).contains("HITCH_DATABASE_URL"), "{}", stderr(&bad_url));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -377,41 +208,23 @@ async fn serves_with_no_settings_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     wait_ready(&format!("http://127.0.0.1:{port}/readyz"), &mut server).await;
-    let login = reqwest::get(format!("http://127.0.0.1:{port}/login"))
-        .await
-        .unwrap();
+    let login = reqwest::get(format!("http://127.0.0.1:{port}/login")).await.unwrap();
     assert_eq!(login.status(), 200);
-    assert!(
-        dir.join("hitch-data/hitch.db").exists(),
-        "no SQLite file in ./hitch-data"
-    );
+    assert!(dir.join("hitch-data/hitch.db").exists(), "no SQLite file in ./hitch-data");
     let key = dir.join("hitch-data/master.key");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
-            0o600,
-            "key file readable by others"
-        );
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600, "key file readable by others");
     }
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     let status = wait_exit(&mut server, Duration::from_secs(15));
     let mut log = String::new();
     std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut log).unwrap();
     assert!(status.success(), "exit {status}: {log}");
-    assert!(
-        log.contains("NO HITCH_MASTER_KEY SET"),
-        "no loud warning: {log}"
-    );
+    assert!(log.contains("NO HITCH_MASTER_KEY SET"), "no loud warning: {log}");
     assert!(log.contains("shutdown signal received"), "{log}");
-    assert!(
-        !log.contains(&std::fs::read_to_string(&key).unwrap().trim().to_owned()),
-        "the key was logged"
-    );
+    assert!(!log.contains(&std::fs::read_to_string(&key).unwrap().trim().to_owned()), "the key was logged");
 
     // A second start reuses the key file instead of making a new one.
     let before = std::fs::read_to_string(&key).unwrap();

@@ -3,53 +3,22 @@
 //! `npm ci --prefix tests/browser`; without them it is listed as ignored, unless
 //! `HITCH_TEST_BROWSER=required` (set by .ci/run) makes it mandatory.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::PathBuf;
 
 use hitch_tests::{Backend, TestApp, TestDatabase};
+
+use crate::node_peers;
 use libtest_mimic::{Failed, Trial};
 
-fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("browser")
-}
-
-fn chromium() -> String {
-    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
-}
-
-/// What is missing to run the walkthrough, if anything.
-fn missing_prerequisite() -> Option<String> {
-    if std::process::Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_err()
-    {
-        return Some("node is not installed".into());
-    }
-    if !Path::new(&chromium()).exists() {
-        return Some(format!(
-            "{} is missing (apt-get install chromium)",
-            chromium()
-        ));
-    }
-    if !browser_dir().join("node_modules/playwright-core").exists() {
-        return Some("playwright-core is not installed (npm ci --prefix tests/browser)".into());
-    }
-    None
-}
-
 pub fn trial() -> Trial {
-    let required = std::env::var("HITCH_TEST_BROWSER").is_ok_and(|v| v == "required");
-    let missing = missing_prerequisite();
+    let required = node_peers::required();
+    let missing = node_peers::missing(true);
     if let (Some(why), false) = (&missing, required) {
         eprintln!("note: browser walkthrough SKIPPED (listed as ignored): {why}");
     }
     Trial::test("browser::walkthrough", move || {
-        if let Some(why) = missing_prerequisite() {
-            return Err(Failed::from(format!(
-                "browser walkthrough required but {why}"
-            )));
+        if let Some(why) = node_peers::missing(true) {
+            return Err(Failed::from(format!("browser walkthrough required but {why}")));
         }
         run()
     })
@@ -57,25 +26,17 @@ pub fn trial() -> Trial {
 }
 
 fn run() -> Result<(), Failed> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let db = TestDatabase::create(Backend::Sqlite)
-            .await
-            .map_err(|e| format!("{e:#}"))?;
-        let app = TestApp::spawn(&db, &[])
-            .await
-            .map_err(|e| format!("{e:#}"))?;
-        let shots = std::env::var("HITCH_SCREENSHOTS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| db.data_dir().join("screenshots"));
+        let db = TestDatabase::create(Backend::Sqlite).await.map_err(|e| format!("{e:#}"))?;
+        let app = TestApp::spawn(&db, &[]).await.map_err(|e| format!("{e:#}"))?;
+        let shots =
+            std::env::var("HITCH_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|_| db.data_dir().join("screenshots"));
         let output = tokio::process::Command::new("node")
-            .arg(browser_dir().join("walkthrough.mjs"))
+            .arg(node_peers::node_dir().join("walkthrough.mjs"))
             .arg(&app.base)
             .arg(&shots)
-            .env("CHROMIUM", chromium())
+            .env("CHROMIUM", node_peers::chromium())
             .kill_on_drop(true)
             .output()
             .await

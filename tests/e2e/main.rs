@@ -6,9 +6,15 @@
 mod api;
 mod auth;
 mod browser;
+mod connections;
 mod isolation;
+mod log_capture;
 mod members;
+mod node_peers;
+mod oauth;
+mod oauth_mock;
 mod ops;
+mod secrets;
 mod storage;
 mod support;
 
@@ -60,7 +66,25 @@ fn all_tests() -> Vec<(&'static str, TestFn)> {
         storage::concurrent_demotions_keep_an_owner,
         storage::invitation_is_accepted_once_under_concurrency,
         storage::sessions_round_trip_and_expire,
+        storage::oauth_states_are_single_use_and_expire,
+        connections::api_key_connections_through_the_api,
+        connections::api_key_connection_in_the_browser,
+        connections::viewers_and_editors_cannot_touch_credentials,
+        connections::other_tenants_connections_are_not_found,
+        oauth::oauth_in_the_browser,
+        oauth::oauth_started_through_the_api_needs_no_session,
+        oauth::broken_sign_ins_leave_nothing_behind,
+        oauth::tokens_refresh_once_across_processes,
+        oauth::revoked_grant_needs_reconnect,
+        oauth::static_tokens_are_taken_like_api_keys,
+        secrets::no_secret_in_the_database_or_the_logs,
+        secrets::credentials_survive_key_rotation,
     ]
+}
+
+/// Tests that need the npm test peers (see node_peers.rs).
+fn node_tests() -> Vec<(&'static str, TestFn)> {
+    tests![oauth_mock::google_sign_in_against_oauth2_mock_server]
 }
 
 fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
@@ -70,9 +94,7 @@ fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
         .build()
         .map_err(|e| Failed::from(format!("runtime: {e}")))?;
     runtime.block_on(async move {
-        let db = TestDatabase::create(backend)
-            .await
-            .map_err(|e| format!("{e:#}"))?;
+        let db = TestDatabase::create(backend).await.map_err(|e| format!("{e:#}"))?;
         let outcome = async {
             let app = TestApp::spawn(&db, &[]).await?;
             tokio::time::timeout(TEST_DEADLINE, test(app))
@@ -88,6 +110,7 @@ fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
 }
 
 fn main() {
+    log_capture::install();
     let args = Arguments::from_args();
     let postgres = Backend::postgres_admin_url().is_some();
     if !postgres {
@@ -98,10 +121,25 @@ fn main() {
     let mut trials = Vec::new();
     for backend in [Backend::Sqlite, Backend::Postgres] {
         for (name, test) in all_tests() {
+            let trial = Trial::test(format!("{}::{name}", backend.name()), move || run(backend, test));
+            trials.push(trial.with_ignored_flag(backend == Backend::Postgres && !postgres));
+        }
+    }
+    let node_missing = node_peers::missing(false);
+    if let (Some(why), false) = (&node_missing, node_peers::required()) {
+        eprintln!("note: oauth2-mock-server tests SKIPPED (listed as ignored): {why}");
+    }
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        for (name, test) in node_tests() {
             let trial = Trial::test(format!("{}::{name}", backend.name()), move || {
+                if let Some(why) = node_peers::missing(false) {
+                    return Err(Failed::from(format!("required npm test peers missing: {why}")));
+                }
                 run(backend, test)
             });
-            trials.push(trial.with_ignored_flag(backend == Backend::Postgres && !postgres));
+            let skip =
+                (backend == Backend::Postgres && !postgres) || (node_missing.is_some() && !node_peers::required());
+            trials.push(trial.with_ignored_flag(skip));
         }
     }
     trials.push(browser::trial());

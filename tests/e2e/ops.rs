@@ -12,43 +12,20 @@ pub async fn health_readiness_and_metrics(app: TestApp) -> anyhow::Result<()> {
     ensure!(ready.status() == 200, "readyz: {}", ready.status());
     let ready: Value = ready.json().await?;
     let backend = format!("{:?}", app.store().backend()).to_lowercase();
-    ensure!(
-        ready["status"] == "ready" && ready["database"] == backend.as_str(),
-        "{ready}"
-    );
+    ensure!(ready["status"] == "ready" && ready["database"] == backend.as_str(), "{ready}");
 
     api.get(app.url("/login")).send().await?;
     let metrics = api.get(app.url("/metrics")).send().await?;
-    ensure!(
-        metrics.headers()["content-type"]
-            .to_str()?
-            .starts_with("text/plain"),
-        "metrics content type"
-    );
+    ensure!(metrics.headers()["content-type"].to_str()?.starts_with("text/plain"), "metrics content type");
     let text = metrics.text().await?;
-    ensure!(
-        text.contains(
-            "hitch_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"} 1"
-        ),
-        "{text}"
-    );
-    ensure!(
-        text.contains("hitch_http_request_duration_seconds_count"),
-        "no latency histogram"
-    );
+    ensure!(text.contains("hitch_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"} 1"), "{text}");
+    ensure!(text.contains("hitch_http_request_duration_seconds_count"), "no latency histogram");
 
     // Once the database is gone, readiness says so (and liveness does not care).
     app.store().close().await;
     let down = api.get(app.url("/readyz")).send().await?;
-    ensure!(
-        down.status() == 503,
-        "readyz with the pool closed: {}",
-        down.status()
-    );
-    ensure!(
-        api.get(app.url("/healthz")).send().await?.status() == 200,
-        "healthz"
-    );
+    ensure!(down.status() == 503, "readyz with the pool closed: {}", down.status());
+    ensure!(api.get(app.url("/healthz")).send().await?.status() == 200, "healthz");
     Ok(())
 }
 
@@ -58,26 +35,13 @@ pub async fn two_processes_share_one_database(app: TestApp) -> anyhow::Result<()
     // The session made by the first process is honoured by the second (sessions live in the
     // database), and what one process writes the other reads.
     let page = hitch_tests::Browser::new(&second.base);
-    ensure!(
-        page.login("owner@acme.test", hitch_tests::PASSWORD)
-            .await?
-            .status
-            == 303,
-        "sign-in on the second process"
-    );
+    ensure!(page.login("owner@acme.test", hitch_tests::PASSWORD).await?.status == 303, "sign-in on the second process");
     let invited = browser
-        .submit(
-            "/settings/members",
-            "/settings/members/invite",
-            &[("email", "new@acme.test"), ("role", "viewer")],
-        )
+        .submit("/settings/members", "/settings/members/invite", &[("email", "new@acme.test"), ("role", "viewer")])
         .await?;
     ensure!(invited.status == 201, "invite: {}", invited.status);
     let members_on_second = page.get("/settings/members").await?;
-    ensure!(
-        members_on_second.contains("new@acme.test"),
-        "second process does not see the invitation"
-    );
+    ensure!(members_on_second.contains("new@acme.test"), "second process does not see the invitation");
     second.stop().await
 }
 
@@ -95,35 +59,14 @@ pub async fn pages_render_for_every_section(app: TestApp) -> anyhow::Result<()> 
     ] {
         let page = browser.get(path).await?;
         ensure!(page.status == 200, "{path}: {}", page.status);
-        ensure!(
-            page.contains(&format!("<title>{heading} · Hitch</title>")),
-            "{path}: title"
-        );
-        ensure!(
-            page.contains("aria-current=\"page\""),
-            "{path}: no current nav item"
-        );
+        ensure!(page.contains(&format!("<title>{heading} · Hitch</title>")), "{path}: title");
+        ensure!(page.contains("aria-current=\"page\""), "{path}: no current nav item");
         ensure!(page.contains("name=\"csrf\""), "{path}: no form token");
     }
     let css = app.api().get(app.url("/assets/hitch.css")).send().await?;
-    ensure!(
-        css.status() == 200
-            && css.headers()["content-type"]
-                .to_str()?
-                .starts_with("text/css"),
-        "stylesheet"
-    );
+    ensure!(css.status() == 200 && css.headers()["content-type"].to_str()?.starts_with("text/css"), "stylesheet");
     let etag = css.headers()["etag"].to_str()?.to_owned();
-    let cached = app
-        .api()
-        .get(app.url("/assets/hitch.css"))
-        .header("if-none-match", etag)
-        .send()
-        .await?;
-    ensure!(
-        cached.status() == 304,
-        "conditional GET: {}",
-        cached.status()
-    );
+    let cached = app.api().get(app.url("/assets/hitch.css")).header("if-none-match", etag).send().await?;
+    ensure!(cached.status() == 304, "conditional GET: {}", cached.status());
     Ok(())
 }

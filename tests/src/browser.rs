@@ -54,32 +54,18 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        Browser {
-            base: base.to_owned(),
-            client,
-        }
+        Browser { base: base.to_owned(), client }
     }
 
     async fn page(resp: reqwest::Response) -> anyhow::Result<Page> {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.text().await.context("read body")?;
-        Ok(Page {
-            status,
-            headers,
-            body,
-        })
+        Ok(Page { status, headers, body })
     }
 
     pub async fn get(&self, path: &str) -> anyhow::Result<Page> {
-        Self::page(
-            self.client
-                .get(format!("{}{path}", self.base))
-                .send()
-                .await
-                .context("GET")?,
-        )
-        .await
+        Self::page(self.client.get(format!("{}{path}", self.base)).send().await.context("GET")?).await
     }
 
     /// Posts fields exactly as given (no token added): for CSRF tests and raw bodies.
@@ -96,16 +82,9 @@ impl Browser {
     }
 
     /// Opens `form_page`, takes its CSRF token and posts `fields` to `action`.
-    pub async fn submit(
-        &self,
-        form_page: &str,
-        action: &str,
-        fields: &[(&str, &str)],
-    ) -> anyhow::Result<Page> {
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> anyhow::Result<Page> {
         let page = self.get(form_page).await?;
-        let csrf = page
-            .csrf()
-            .with_context(|| format!("no csrf token on {form_page} (status {})", page.status))?;
+        let csrf = page.csrf().with_context(|| format!("no csrf token on {form_page} (status {})", page.status))?;
         let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
         all.extend_from_slice(fields);
         self.post_raw(action, encode(&all)).await
@@ -113,30 +92,19 @@ impl Browser {
 
     /// Signs in through the form.
     pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<Page> {
-        self.submit(
-            "/login",
-            "/login",
-            &[("email", email), ("password", password)],
-        )
-        .await
+        self.submit("/login", "/login", &[("email", email), ("password", password)]).await
     }
 }
 
 /// `application/x-www-form-urlencoded` for `fields`.
 pub fn encode(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    fields.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&")
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -22,9 +22,7 @@ impl Backend {
 
     /// The PostgreSQL server URL tests create their databases on, if configured.
     pub fn postgres_admin_url() -> Option<String> {
-        std::env::var("HITCH_TEST_DATABASE_URL")
-            .ok()
-            .filter(|s| !s.is_empty())
+        std::env::var("HITCH_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
     }
 }
 
@@ -37,35 +35,23 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub async fn create(backend: Backend) -> anyhow::Result<TestDatabase> {
-        let dir =
-            std::env::temp_dir().join(format!("hitch-test-{}", uuid::Uuid::new_v4().simple()));
+        let dir = std::env::temp_dir().join(format!("hitch-test-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
         match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}?mode=rwc", dir.join("hitch.db").display());
-                Ok(TestDatabase {
-                    url,
-                    dir,
-                    postgres: None,
-                })
+                Ok(TestDatabase { url, dir, postgres: None })
             }
             Backend::Postgres => {
-                let admin =
-                    Backend::postgres_admin_url().context("HITCH_TEST_DATABASE_URL is not set")?;
+                let admin = Backend::postgres_admin_url().context("HITCH_TEST_DATABASE_URL is not set")?;
                 let name = format!("hitch_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = sqlx::PgConnection::connect(&admin).await.with_context(
-                    || "connect to PostgreSQL at HITCH_TEST_DATABASE_URL (is it running?)",
-                )?;
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .await?;
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .with_context(|| "connect to PostgreSQL at HITCH_TEST_DATABASE_URL (is it running?)")?;
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
                 conn.close().await?;
                 let url = replace_database(&admin, &name)?;
-                Ok(TestDatabase {
-                    url,
-                    dir,
-                    postgres: Some((admin, name)),
-                })
+                Ok(TestDatabase { url, dir, postgres: Some((admin, name)) })
             }
         }
     }
@@ -82,9 +68,7 @@ impl TestDatabase {
     pub async fn destroy(self) -> anyhow::Result<()> {
         if let Some((admin, name)) = &self.postgres {
             let mut conn = sqlx::PgConnection::connect(admin).await?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await?;
             conn.close().await?;
         }
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -99,10 +83,7 @@ fn replace_database(admin: &str, name: &str) -> anyhow::Result<String> {
         None => (admin, None),
     };
     let scheme_end = base.find("://").context("PostgreSQL URL without scheme")? + 3;
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
     let mut url = format!("{}/{name}", &base[..path_start]);
     if let Some(q) = query {
         url.push('?');

@@ -3,6 +3,7 @@
 
 mod browser;
 mod database;
+pub mod oauth;
 
 use std::time::Duration;
 
@@ -39,11 +40,7 @@ impl TestApp {
         Self::spawn_on(&self.db_url, &self.data_dir, extra_env).await
     }
 
-    async fn spawn_on(
-        db_url: &str,
-        data_dir: &std::path::Path,
-        extra_env: &[(&str, &str)],
-    ) -> anyhow::Result<TestApp> {
+    async fn spawn_on(db_url: &str, data_dir: &std::path::Path, extra_env: &[(&str, &str)]) -> anyhow::Result<TestApp> {
         if std::env::var_os("TEST_LOG").is_some() {
             hitch::telemetry::init(hitch::config::LogFormat::Pretty);
         }
@@ -54,13 +51,10 @@ impl TestApp {
             ("HITCH_MASTER_KEY".into(), TEST_MASTER_KEY.into()),
             ("HITCH_DB_MAX_CONNECTIONS".into(), "5".into()),
         ];
-        env.extend(
-            extra_env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        let settings =
-            Settings::from_sources(&env, std::path::Path::new("/nonexistent/hitch.toml"))?;
+        // Extra settings replace the defaults above.
+        env.retain(|(k, _)| !extra_env.iter().any(|(extra, _)| extra == k));
+        env.extend(extra_env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let settings = Settings::from_sources(&env, std::path::Path::new("/nonexistent/hitch.toml"))?;
         let app = Application::build(settings).await?;
         let addr = app.local_addr()?;
         let state = app.state().clone();
@@ -92,17 +86,24 @@ impl TestApp {
             {
                 return Ok(());
             }
-            anyhow::ensure!(
-                tokio::time::Instant::now() < deadline,
-                "server at {} not ready within 10 s",
-                self.base
-            );
+            anyhow::ensure!(tokio::time::Instant::now() < deadline, "server at {} not ready within 10 s", self.base);
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
+    /// The database this server uses (tests read it raw to prove what is not in it).
+    pub fn db_url(&self) -> &str {
+        &self.db_url
+    }
+
     pub fn store(&self) -> &Store {
         &self.state.store
+    }
+
+    /// A second server on this database that talks to `hitch sandbox` (running at `sandbox`)
+    /// instead of the real providers, with short provider timeouts.
+    pub async fn with_sandbox(&self, sandbox: &str) -> anyhow::Result<TestApp> {
+        self.sibling(&[("HITCH_PROVIDERS_SANDBOX", sandbox), ("HITCH_PROVIDER_TIMEOUT_SECS", "3")]).await
     }
 
     /// A fresh browser (its own cookie jar) pointed at this server.
@@ -112,10 +113,7 @@ impl TestApp {
 
     /// A plain HTTP client for API calls (no cookies, no redirects followed).
     pub fn api(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default()
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -137,15 +135,7 @@ impl TestApp {
     pub async fn signup(&self, company: &str, email: &str) -> anyhow::Result<Browser> {
         let browser = self.browser();
         let page = browser
-            .submit(
-                "/signup",
-                "/signup",
-                &[
-                    ("company", company),
-                    ("email", email),
-                    ("password", PASSWORD),
-                ],
-            )
+            .submit("/signup", "/signup", &[("company", company), ("email", email), ("password", PASSWORD)])
             .await?;
         anyhow::ensure!(
             page.status == 303 && page.location() == Some("/overview"),
@@ -157,23 +147,13 @@ impl TestApp {
     }
 
     /// An API token for a tenant, made the way scripts make one (through storage).
-    pub async fn token(
-        &self,
-        tenant_slug: &str,
-        role: hitch::domain::Role,
-    ) -> anyhow::Result<String> {
+    pub async fn token(&self, tenant_slug: &str, role: hitch::domain::Role) -> anyhow::Result<String> {
         use hitch::auth::tokens;
         let tenant = self.store().tenant_by_slug(tenant_slug).await?;
         let secret = tokens::generate(tokens::API_TOKEN_PREFIX);
         self.store()
             .tenant(&tenant.id)
-            .create_api_token(
-                "test",
-                role,
-                &tokens::hash(&secret),
-                &tokens::last_four(&secret),
-                None,
-            )
+            .create_api_token("test", role, &tokens::hash(&secret), &tokens::last_four(&secret), None)
             .await?;
         Ok(secret)
     }

@@ -25,21 +25,14 @@ pub fn Field(
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described = [
-        hint.is_some().then(|| hint_id.clone()),
-        state.error.is_some().then(|| error_id.clone()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
+    let described = [hint.is_some().then(|| hint_id.clone()), state.error.is_some().then(|| error_id.clone())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     let described = (!described.is_empty()).then_some(described);
     let invalid = state.error.is_some().then_some("true");
-    let class = if state.error.is_some() {
-        "field field--error"
-    } else {
-        "field"
-    };
+    let class = if state.error.is_some() { "field field--error" } else { "field" };
     // Never echo a password back into the page.
     let value = (kind != "password").then_some(state.value);
     view! {

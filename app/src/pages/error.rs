@@ -7,12 +7,7 @@ use crate::shell;
 
 pub fn render(chrome: Chrome, view: ErrorView) -> String {
     shell::document(chrome, move || {
-        let ErrorView {
-            status,
-            title,
-            message,
-            action,
-        } = view;
+        let ErrorView { status, title, message, action } = view;
         view! {
             <section class="error-page">
                 <p class="error-code">{status}</p>

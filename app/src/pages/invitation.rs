@@ -9,18 +9,8 @@ use crate::shell;
 pub fn render(chrome: Chrome, view: InvitationView) -> String {
     let csrf = chrome.csrf.clone();
     shell::document(chrome, move || {
-        let InvitationView {
-            tenant_name,
-            email,
-            role,
-            existing_account,
-            password,
-            error,
-        } = view;
-        let heading = format!(
-            "Join {tenant_name} on Hitch as {}",
-            role_label(&role).to_lowercase()
-        );
+        let InvitationView { tenant_name, email, role, existing_account, password, error } = view;
+        let heading = format!("Join {tenant_name} on Hitch as {}", role_label(&role).to_lowercase());
         let (label, autocomplete) = if existing_account {
             ("Your current password", "current-password")
         } else {

@@ -22,9 +22,7 @@ pub fn render(chrome: Chrome, view: MembersView) -> String {
         } = view;
         let link_box = new_invite_link.map(|link| {
             let who = new_invite_email.unwrap_or_else(|| "the person you invited".to_owned());
-            let message = format!(
-                "Invitation created. Send this link to {who}; it works once and expires in 7 days."
-            );
+            let message = format!("Invitation created. Send this link to {who}; it works once and expires in 7 days.");
             once_box("invite-link", "Invitation link", message, link)
         });
         let invite_form = can_manage.then(|| {
@@ -75,11 +73,7 @@ fn members_table(rows: Vec<MemberRow>, can_manage: bool, roles: &[String], csrf:
     let rows = rows
         .into_iter()
         .map(|m| {
-            let forms = if m.can_manage {
-                Some(member_actions(&m, roles, csrf))
-            } else {
-                None
-            };
+            let forms = if m.can_manage { Some(member_actions(&m, roles, csrf)) } else { None };
             let actions = can_manage.then(|| view! { <td class="actions">{forms}</td> });
             let role = role_label(&m.role);
             view! {

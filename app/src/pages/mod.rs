@@ -1,5 +1,6 @@
 //! One module per screen. Each `render` returns a whole HTML document.
 
+pub mod connections;
 pub mod error;
 pub mod invitation;
 pub mod login;

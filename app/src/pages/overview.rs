@@ -26,11 +26,7 @@ pub fn render(chrome: Chrome, view: OverviewView) -> String {
         })
         .collect_view();
         let checklist = (!view.checklist.is_empty()).then(|| {
-            let items = view
-                .checklist
-                .into_iter()
-                .map(checklist_item)
-                .collect_view();
+            let items = view.checklist.into_iter().map(checklist_item).collect_view();
             view! {
                 <section class="panel" aria-labelledby="getting-started">
                     <h2 id="getting-started">"Getting started"</h2>
@@ -49,21 +45,12 @@ pub fn render(chrome: Chrome, view: OverviewView) -> String {
 }
 
 fn checklist_item(item: ChecklistItem) -> impl IntoView {
-    let ChecklistItem {
-        title,
-        detail,
-        done,
-        href,
-    } = item;
+    let ChecklistItem { title, detail, done, href } = item;
     let title = match href {
         Some(href) => view! { <a href=href>{title}</a> }.into_any(),
         None => view! { <span>{title}</span> }.into_any(),
     };
-    let class = if done {
-        "check-item check-item--done"
-    } else {
-        "check-item"
-    };
+    let class = if done { "check-item check-item--done" } else { "check-item" };
     let mark = done.then_some("✓");
     view! {
         <li class=class>

@@ -8,13 +8,7 @@ use crate::shell;
 
 pub fn render(chrome: Chrome, view: EmptySectionView) -> String {
     shell::document(chrome, move || {
-        let EmptySectionView {
-            heading,
-            lead,
-            empty_title,
-            empty_body,
-            next_step,
-        } = view;
+        let EmptySectionView { heading, lead, empty_title, empty_body, next_step } = view;
         view! {
             <div class="page-head">
                 <h1>{heading}</h1>

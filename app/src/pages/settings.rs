@@ -22,15 +22,10 @@ pub fn render(chrome: Chrome, view: SettingsView) -> String {
             audit,
         } = view;
         let token_box = new_token.map(|token| {
-            let message =
-                "Copy this token now. It is shown once and cannot be shown again.".to_owned();
+            let message = "Copy this token now. It is shown once and cannot be shown again.".to_owned();
             once_box("new-token", "New API token", message, token).into_any()
         });
-        let create_form = if can_edit {
-            Some(token_form(&csrf, token_name, grantable_roles))
-        } else {
-            None
-        };
+        let create_form = if can_edit { Some(token_form(&csrf, token_name, grantable_roles)) } else { None };
         view! {
             <div class="page-head">
                 <h1>"Settings"</h1>
@@ -84,24 +79,14 @@ fn admin_sections(
     .into_any()
 }
 
-fn workspace_form(
-    csrf: &str,
-    can_edit: bool,
-    name: FieldState,
-    zone: FieldState,
-    choices: Vec<String>,
-) -> AnyView {
+fn workspace_form(csrf: &str, can_edit: bool, name: FieldState, zone: FieldState, choices: Vec<String>) -> AnyView {
     let csrf = csrf.to_owned();
     let readonly = !can_edit;
-    let choices = choices
-        .into_iter()
-        .map(|z| view! { <option value=z></option> })
-        .collect_view();
+    let choices = choices.into_iter().map(|z| view! { <option value=z></option> }).collect_view();
     let footer = if can_edit {
         view! { <button type="submit" class="btn btn-primary">"Save changes"</button> }.into_any()
     } else {
-        view! { <p class="muted">"Only admins and owners can change workspace settings."</p> }
-            .into_any()
+        view! { <p class="muted">"Only admins and owners can change workspace settings."</p> }.into_any()
     };
     view! {
         <form class="stack narrow" method="post" action=urls::SETTINGS>
@@ -141,13 +126,12 @@ fn tokens_table(rows: Vec<ApiTokenRow>, can_edit: bool, csrf: &str) -> AnyView {
         }
         .into_any();
     }
-    let rows =
-        rows.into_iter()
-            .map(|t| {
-                let revoke = can_edit.then(|| {
+    let rows = rows
+        .into_iter()
+        .map(|t| {
+            let revoke = can_edit.then(|| {
                 let csrf = csrf.to_owned();
-                let confirm =
-                    format!("Revoke the token {}? Anything using it stops working.", t.name);
+                let confirm = format!("Revoke the token {}? Anything using it stops working.", t.name);
                 view! {
                     <td class="actions">
                         <form
@@ -162,23 +146,23 @@ fn tokens_table(rows: Vec<ApiTokenRow>, can_edit: bool, csrf: &str) -> AnyView {
                     </td>
                 }
             });
-                let role = role_label(&t.role);
-                let last_used = match t.last_used {
-                    Some(ts) => view! { <Time ts=ts /> }.into_any(),
-                    None => view! { <span class="muted">"never"</span> }.into_any(),
-                };
-                view! {
-                    <tr>
-                        <td>{t.name}</td>
-                        <td>{role}</td>
-                        <td class="mono">{t.hint}</td>
-                        <td><Time ts=t.created /></td>
-                        <td>{last_used}</td>
-                        {revoke}
-                    </tr>
-                }
-            })
-            .collect_view();
+            let role = role_label(&t.role);
+            let last_used = match t.last_used {
+                Some(ts) => view! { <Time ts=ts /> }.into_any(),
+                None => view! { <span class="muted">"never"</span> }.into_any(),
+            };
+            view! {
+                <tr>
+                    <td>{t.name}</td>
+                    <td>{role}</td>
+                    <td class="mono">{t.hint}</td>
+                    <td><Time ts=t.created /></td>
+                    <td>{last_used}</td>
+                    {revoke}
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <DataTable label="API tokens">
             <thead>

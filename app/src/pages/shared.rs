@@ -21,12 +21,7 @@ pub(crate) fn settings_tabs(members_active: bool) -> impl IntoView {
 
 /// A value shown once (a token, an invitation link) in a read-only input the user can select.
 /// The copy button stays hidden until the script enables it, so nothing is dead without JS.
-pub(crate) fn once_box(
-    id: &'static str,
-    label: &'static str,
-    message: String,
-    value: String,
-) -> impl IntoView {
+pub(crate) fn once_box(id: &'static str, label: &'static str, message: String, value: String) -> impl IntoView {
     let target = format!("#{id}");
     view! {
         <div class="callout callout--success" role="status">

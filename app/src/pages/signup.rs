@@ -9,12 +9,7 @@ use crate::{shell, urls};
 pub fn render(chrome: Chrome, form: SignupForm) -> String {
     let csrf = chrome.csrf.clone();
     shell::document(chrome, move || {
-        let SignupForm {
-            company,
-            email,
-            password,
-            error,
-        } = form;
+        let SignupForm { company, email, password, error } = form;
         view! {
             <h1>"Create your Hitch account"</h1>
             {error.map(|e| view! { <div class="form-error" role="alert">{e}</div> })}

@@ -62,13 +62,7 @@ pub fn render_tenants(chrome: Chrome, rows: Vec<SupportTenantRow>) -> String {
 
 pub fn render_tenant(chrome: Chrome, view: SupportTenantView) -> String {
     shell::document(chrome, move || {
-        let SupportTenantView {
-            name,
-            slug,
-            time_zone,
-            members,
-            audit,
-        } = view;
+        let SupportTenantView { name, slug, time_zone, members, audit } = view;
         view! {
             <div class="page-head">
                 <a class="back-link" href=urls::SUPPORT>"← All tenants"</a>

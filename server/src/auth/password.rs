@@ -15,10 +15,7 @@ pub struct HashError(String);
 pub async fn hash(password: &Password) -> Result<String, HashError> {
     let raw = password.expose().to_owned();
     tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(raw.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| HashError(e.to_string()))
+        Argon2::default().hash_password(raw.as_bytes()).map(|h| h.to_string()).map_err(|e| HashError(e.to_string()))
     })
     .await
     .map_err(|e| HashError(e.to_string()))?
@@ -30,11 +27,7 @@ pub async fn verify(phc_hash: &str, password: &str) -> bool {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&phc_hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
@@ -48,7 +41,8 @@ pub async fn verify_dummy(password: &str) {
 }
 
 /// A well-formed argon2id hash with default parameters that no password is known to match.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5VvV4P0N2dSZ4x9o9L3Jrq6iYv3lWbnBtZ8Qm6q3Jt8";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5VvV4P0N2dSZ4x9o9L3Jrq6iYv3lWbnBtZ8Qm6q3Jt8";
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

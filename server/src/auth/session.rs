@@ -33,11 +33,7 @@ impl UserSession {
     }
 
     /// Signs in: a new session id (defeats session fixation) and a new CSRF token.
-    pub async fn sign_in(
-        &self,
-        user_id: &str,
-        tenant_id: Option<&TenantId>,
-    ) -> Result<(), SessionError> {
+    pub async fn sign_in(&self, user_id: &str, tenant_id: Option<&TenantId>) -> Result<(), SessionError> {
         self.0.cycle_id().await?;
         self.0.insert(USER_ID, user_id).await?;
         match tenant_id {
@@ -46,9 +42,7 @@ impl UserSession {
                 self.0.remove::<TenantId>(TENANT_ID).await?;
             }
         }
-        self.0
-            .insert(CSRF, crate::auth::tokens::generate(""))
-            .await?;
+        self.0.insert(CSRF, crate::auth::tokens::generate("")).await?;
         Ok(())
     }
 
@@ -78,20 +72,8 @@ impl UserSession {
         Ok(self.0.get::<String>(CSRF).await?)
     }
 
-    pub async fn set_flash(
-        &self,
-        kind: &str,
-        message: impl Into<String>,
-    ) -> Result<(), SessionError> {
-        self.0
-            .insert(
-                FLASH,
-                StoredFlash {
-                    kind: kind.into(),
-                    message: message.into(),
-                },
-            )
-            .await?;
+    pub async fn set_flash(&self, kind: &str, message: impl Into<String>) -> Result<(), SessionError> {
+        self.0.insert(FLASH, StoredFlash { kind: kind.into(), message: message.into() }).await?;
         Ok(())
     }
 

@@ -27,22 +27,13 @@ impl Throttled {
 }
 
 /// Whether a sign-in attempt may proceed now.
-pub async fn check(
-    store: &Store,
-    email: &str,
-    ip: &str,
-    now: i64,
-) -> StoreResult<Result<(), Throttled>> {
-    let (by_email, by_ip, oldest) = store
-        .login_failures_since(email, ip, now - WINDOW_MS)
-        .await?;
+pub async fn check(store: &Store, email: &str, ip: &str, now: i64) -> StoreResult<Result<(), Throttled>> {
+    let (by_email, by_ip, oldest) = store.login_failures_since(email, ip, now - WINDOW_MS).await?;
     if by_email >= MAX_PER_EMAIL || by_ip >= MAX_PER_IP {
         let oldest = oldest.unwrap_or(now);
         let remaining_ms = (oldest + WINDOW_MS - now).max(0);
         let retry_after_minutes = (remaining_ms + 59_999) / 60_000;
-        return Ok(Err(Throttled {
-            retry_after_minutes: retry_after_minutes.max(1),
-        }));
+        return Ok(Err(Throttled { retry_after_minutes: retry_after_minutes.max(1) }));
     }
     Ok(Ok(()))
 }

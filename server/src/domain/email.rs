@@ -16,21 +16,13 @@ impl Email {
             return Err(ValidationError::new("That email address is too long."));
         }
         let Some((local, domain)) = email.split_once('@') else {
-            return Err(ValidationError::new(
-                "Enter an email address like name@example.com.",
-            ));
+            return Err(ValidationError::new("Enter an email address like name@example.com."));
         };
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..");
-        let chars_ok = !email
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c));
+        let domain_ok =
+            domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains("..");
+        let chars_ok = !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c));
         if local.is_empty() || !domain_ok || !chars_ok || domain.contains('@') {
-            return Err(ValidationError::new(
-                "Enter an email address like name@example.com.",
-            ));
+            return Err(ValidationError::new("Enter an email address like name@example.com."));
         }
         Ok(Self(email))
     }
@@ -58,10 +50,7 @@ mod tests {
 
     #[test]
     fn normalises_case_and_space() {
-        assert_eq!(
-            Email::parse("  Ada@Example.COM ").map(|e| e.0),
-            Ok("ada@example.com".into())
-        );
+        assert_eq!(Email::parse("  Ada@Example.COM ").map(|e| e.0), Ok("ada@example.com".into()));
     }
 
     #[test]

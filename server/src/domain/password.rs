@@ -11,16 +11,10 @@ impl Password {
     pub fn parse(raw: String) -> Result<Self, ValidationError> {
         let n = raw.chars().count();
         if n < Self::MIN_CHARS {
-            return Err(ValidationError::new(format!(
-                "Use at least {} characters for the password.",
-                Self::MIN_CHARS
-            )));
+            return Err(ValidationError::new(format!("Use at least {} characters for the password.", Self::MIN_CHARS)));
         }
         if n > Self::MAX_CHARS {
-            return Err(ValidationError::new(format!(
-                "Use at most {} characters for the password.",
-                Self::MAX_CHARS
-            )));
+            return Err(ValidationError::new(format!("Use at most {} characters for the password.", Self::MAX_CHARS)));
         }
         if raw.trim().is_empty() {
             return Err(ValidationError::new("The password cannot be only spaces."));
@@ -50,9 +44,6 @@ mod tests {
         assert!(Password::parse(" ".repeat(12)).is_err());
         assert!(Password::parse("x".repeat(257)).is_err());
         assert!(Password::parse("correct horse".into()).is_ok());
-        assert_eq!(
-            format!("{:?}", Password::parse("correct horse".into()).ok()),
-            "Some(Password(..))"
-        );
+        assert_eq!(format!("{:?}", Password::parse("correct horse".into()).ok()), "Some(Password(..))");
     }
 }

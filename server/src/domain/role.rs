@@ -19,9 +19,7 @@ impl Role {
             "admin" => Ok(Role::Admin),
             "editor" => Ok(Role::Editor),
             "viewer" => Ok(Role::Viewer),
-            _ => Err(ValidationError::new(
-                "Choose a role: owner, admin, editor or viewer.",
-            )),
+            _ => Err(ValidationError::new("Choose a role: owner, admin, editor or viewer.")),
         }
     }
 

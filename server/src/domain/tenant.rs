@@ -9,19 +9,13 @@ impl TenantName {
         let name = raw.trim();
         let n = name.chars().count();
         if n < 2 {
-            return Err(ValidationError::new(
-                "Enter a name of at least 2 characters.",
-            ));
+            return Err(ValidationError::new("Enter a name of at least 2 characters."));
         }
         if n > 80 {
-            return Err(ValidationError::new(
-                "Use at most 80 characters for the name.",
-            ));
+            return Err(ValidationError::new("Use at most 80 characters for the name."));
         }
         if name.chars().any(char::is_control) {
-            return Err(ValidationError::new(
-                "The name cannot contain control characters.",
-            ));
+            return Err(ValidationError::new("The name cannot contain control characters."));
         }
         Ok(Self(name.to_owned()))
     }
@@ -56,16 +50,10 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let ok = (2..=60).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !raw.starts_with('-')
             && !raw.ends_with('-');
-        if ok {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(ValidationError::new("Unknown workspace."))
-        }
+        if ok { Ok(Self(raw.to_owned())) } else { Err(ValidationError::new("Unknown workspace.")) }
     }
 
     /// The same slug with a numeric suffix, to step around a taken one.
@@ -85,9 +73,7 @@ pub struct TimeZone(chrono_tz::Tz);
 impl TimeZone {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         raw.trim().parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
-            ValidationError::new(
-                "Unknown time zone. Use an IANA name such as Europe/Berlin or America/New_York.",
-            )
+            ValidationError::new("Unknown time zone. Use an IANA name such as Europe/Berlin or America/New_York.")
         })
     }
 
@@ -108,10 +94,7 @@ mod tests {
     fn slugs() {
         let slug = |s: &str| TenantName::parse(s).map(|n| n.slug().0);
         assert_eq!(slug("Acme Corp."), Ok("acme-corp".into()));
-        assert_eq!(
-            slug("  Müller & Söhne GmbH "),
-            Ok("m-ller-s-hne-gmbh".into())
-        );
+        assert_eq!(slug("  Müller & Söhne GmbH "), Ok("m-ller-s-hne-gmbh".into()));
         assert_eq!(slug("日本"), Ok("team".into()));
         assert_eq!(slug("x!"), Ok("team-x".into()));
         assert!(TenantName::parse(" a ").is_err());
@@ -129,10 +112,7 @@ mod tests {
 
     #[test]
     fn time_zones() {
-        assert_eq!(
-            TimeZone::parse("Europe/Berlin").map(|t| t.name()),
-            Ok("Europe/Berlin")
-        );
+        assert_eq!(TimeZone::parse("Europe/Berlin").map(|t| t.name()), Ok("Europe/Berlin"));
         assert!(TimeZone::parse("Mars/Olympus").is_err());
     }
 }

@@ -8,29 +8,15 @@ const JS: &str = include_str!("../../../public/hitch.js");
 
 fn etag(body: &str) -> String {
     use sha2::Digest;
-    format!(
-        "\"{}\"",
-        hex::encode(&sha2::Sha256::digest(body.as_bytes())[..8])
-    )
+    format!("\"{}\"", hex::encode(&sha2::Sha256::digest(body.as_bytes())[..8]))
 }
 
 fn serve(body: &'static str, content_type: &'static str, headers: &HeaderMap) -> Response {
     let tag = etag(body);
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        == Some(tag.as_str())
-    {
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(tag.as_str()) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
     }
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-cache"),
-            (header::ETAG, tag.as_str()),
-        ],
-        body,
-    )
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache"), (header::ETAG, tag.as_str())], body)
         .into_response()
 }
 

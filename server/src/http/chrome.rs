@@ -22,12 +22,8 @@ pub async fn for_user(me: &CurrentUser, title: &str, active: Nav) -> Result<Chro
     let current = me.current.as_ref();
     let user = ChromeUser {
         email: me.user.email.clone(),
-        role: current
-            .map(|m| m.role.as_str().to_owned())
-            .unwrap_or_else(|| "support".into()),
-        tenant_name: current
-            .map(|m| m.tenant.name.clone())
-            .unwrap_or_else(|| "Support console".into()),
+        role: current.map(|m| m.role.as_str().to_owned()).unwrap_or_else(|| "support".into()),
+        tenant_name: current.map(|m| m.tenant.name.clone()).unwrap_or_else(|| "Support console".into()),
         tenant_slug: current.map(|m| m.tenant.slug.clone()).unwrap_or_default(),
         tenants: me
             .memberships
@@ -39,9 +35,7 @@ pub async fn for_user(me: &CurrentUser, title: &str, active: Nav) -> Result<Chro
             })
             .collect(),
         is_support_staff: me.user.is_support_staff,
-        time_zone: current
-            .map(|m| m.tenant.time_zone.clone())
-            .unwrap_or_else(|| "UTC".into()),
+        time_zone: current.map(|m| m.tenant.time_zone.clone()).unwrap_or_else(|| "UTC".into()),
     };
     Ok(Chrome {
         title: title.to_owned(),

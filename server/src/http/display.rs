@@ -13,10 +13,7 @@ pub fn timestamp(ms: i64, tz: chrono_tz::Tz, now_ms: i64) -> Timestamp {
     let utc: DateTime<Utc> = Utc.timestamp_millis_opt(ms).single().unwrap_or_default();
     Timestamp {
         relative: relative(now_ms - ms),
-        absolute: utc
-            .with_timezone(&tz)
-            .format("%Y-%m-%d %H:%M:%S %Z")
-            .to_string(),
+        absolute: utc.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z").to_string(),
         iso: utc.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     }
 }
@@ -36,11 +33,7 @@ pub fn relative(delta_ms: i64) -> String {
         s => ((s + 182 * 86400) / (365 * 86400), "year"),
     };
     let plural = if n == 1 { "" } else { "s" };
-    if future {
-        format!("in {n} {unit}{plural}")
-    } else {
-        format!("{n} {unit}{plural} ago")
-    }
+    if future { format!("in {n} {unit}{plural}") } else { format!("{n} {unit}{plural} ago") }
 }
 
 #[cfg(test)]

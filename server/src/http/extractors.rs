@@ -50,13 +50,8 @@ pub struct Visitor {
 impl FromRequestParts<AppState> for Visitor {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Visitor {
-            session: user_session(parts, state).await?,
-        })
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Visitor { session: user_session(parts, state).await? })
     }
 }
 
@@ -90,15 +85,8 @@ impl CurrentUser {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let next = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default();
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let next = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
         let session = user_session(parts, state).await?;
         let Some(user_id) = session.user_id().await? else {
             return Err(AppError::SignInRequired { next });
@@ -120,16 +108,9 @@ impl FromRequestParts<AppState> for CurrentUser {
         if current.is_none() && !user.is_support_staff {
             // Removed from their last workspace: nothing left to show.
             session.sign_out().await?;
-            return Err(AppError::SignInRequired {
-                next: String::new(),
-            });
+            return Err(AppError::SignInRequired { next: String::new() });
         }
-        Ok(CurrentUser {
-            user,
-            memberships,
-            current,
-            session,
-        })
+        Ok(CurrentUser { user, memberships, current, session })
     }
 }
 
@@ -164,10 +145,7 @@ impl Member {
 impl FromRequestParts<AppState> for Member {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
         match me.current.clone() {
             Some(MembershipOf { tenant, role }) => Ok(Member { me, tenant, role }),
@@ -183,15 +161,10 @@ pub struct SupportStaff(pub CurrentUser);
 impl FromRequestParts<AppState> for SupportStaff {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
         if !me.user.is_support_staff {
-            return Err(AppError::Forbidden(
-                "The support console is for platform support staff.".into(),
-            ));
+            return Err(AppError::Forbidden("The support console is for platform support staff.".into()));
         }
         Ok(SupportStaff(me))
     }
@@ -212,9 +185,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let session = user_session(&mut parts, state).await?;
-        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(body_error)?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(body_error)?;
         let sent: CsrfField = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| AppError::BadRequest("The form data could not be read.".into()))?;
         let expected = session.existing_csrf_token().await?;
@@ -226,9 +197,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             return Err(AppError::Csrf);
         }
         let form = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
-            AppError::BadRequest(format!(
-                "The form is incomplete or malformed ({e}). Reload the page and try again."
-            ))
+            AppError::BadRequest(format!("The form is incomplete or malformed ({e}). Reload the page and try again."))
         })?;
         Ok(CsrfForm(form))
     }

@@ -19,35 +19,22 @@ pub async fn healthz_get() -> impl IntoResponse {
 pub async fn readyz_get(State(state): State<AppState>) -> impl IntoResponse {
     let backend = format!("{:?}", state.store.backend()).to_lowercase();
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
-        Ok(Ok(())) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "database": backend })),
-        ),
+        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ready", "database": backend }))),
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "readiness check: database error");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(
-                    json!({ "status": "unavailable", "database": backend, "reason": "database error" }),
-                ),
+                Json(json!({ "status": "unavailable", "database": backend, "reason": "database error" })),
             )
         }
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(
-                json!({ "status": "unavailable", "database": backend, "reason": "database timeout" }),
-            ),
+            Json(json!({ "status": "unavailable", "database": backend, "reason": "database timeout" })),
         ),
     }
 }
 
 pub async fn metrics_get(State(state): State<AppState>) -> impl IntoResponse {
     let body = state.metrics.render(state.store.pool_stats());
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
 }

@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
-use hitch_app::urls::{self, routes};
+use hitch_app::urls::{self, connection_routes as conn, routes};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -40,46 +40,36 @@ pub fn router(state: AppState) -> Router {
 
     let ui = Router::new()
         .route(urls::HOME, get(ui::auth::home_get))
-        .route(
-            urls::LOGIN,
-            get(ui::auth::login_get).post(ui::auth::login_post),
-        )
-        .route(
-            urls::SIGNUP,
-            get(ui::auth::signup_get).post(ui::auth::signup_post),
-        )
+        .route(urls::LOGIN, get(ui::auth::login_get).post(ui::auth::login_post))
+        .route(urls::SIGNUP, get(ui::auth::signup_get).post(ui::auth::signup_post))
         .route(urls::LOGOUT, post(ui::auth::logout_post))
         .route(urls::SWITCH_TENANT, post(ui::auth::switch_tenant_post))
         .route(urls::OVERVIEW, get(ui::overview::overview_get))
-        .route(urls::CONNECTIONS, get(ui::sections::connections_get))
+        .route(urls::CONNECTIONS, get(ui::connections::connections_get))
+        .route(urls::CONNECTIONS_NEW, get(ui::connections::connections_new_get))
+        .route(conn::CONNECT, get(ui::connect::connect_get).post(ui::connect::connect_post))
+        .route(conn::CONNECT_OAUTH, post(ui::connect::connect_oauth_post))
+        .route(conn::SHOW, get(ui::connections::connection_get))
+        .route(conn::TEST, post(ui::connections::connection_test_post))
+        .route(conn::RENAME, post(ui::connections::connection_rename_post))
+        .route(conn::TOGGLE, post(ui::connections::connection_toggle_post))
+        .route(conn::RECONNECT, get(ui::connect::reconnect_get).post(ui::connect::reconnect_post))
+        .route(conn::RECONNECT_OAUTH, post(ui::connect::reconnect_oauth_post))
+        .route(conn::DELETE, get(ui::connections::connection_delete_get).post(ui::connections::connection_delete_post))
+        .route(urls::OAUTH_CALLBACK, get(ui::connect::oauth_callback_get))
         .route(urls::RECIPES, get(ui::sections::recipes_get))
         .route(urls::RUNS, get(ui::sections::runs_get))
         .route(urls::ERRORS, get(ui::sections::errors_get))
         .route(urls::ALERTS, get(ui::sections::alerts_get))
-        .route(
-            urls::SETTINGS,
-            get(ui::settings::settings_get).post(ui::settings::settings_post),
-        )
-        .route(
-            urls::SETTINGS_TOKENS,
-            post(ui::settings::tokens_create_post),
-        )
+        .route(urls::SETTINGS, get(ui::settings::settings_get).post(ui::settings::settings_post))
+        .route(urls::SETTINGS_TOKENS, post(ui::settings::tokens_create_post))
         .route(routes::TOKEN_REVOKE, post(ui::settings::tokens_revoke_post))
         .route(urls::MEMBERS, get(ui::members::members_get))
         .route(urls::MEMBERS_INVITE, post(ui::members::members_invite_post))
         .route(routes::MEMBER_ROLE, post(ui::members::members_role_post))
-        .route(
-            routes::MEMBER_REMOVE,
-            post(ui::members::members_remove_post),
-        )
-        .route(
-            routes::INVITATION_REVOKE,
-            post(ui::members::invitations_revoke_post),
-        )
-        .route(
-            routes::INVITATION,
-            get(ui::invitations::invitation_get).post(ui::invitations::invitation_post),
-        )
+        .route(routes::MEMBER_REMOVE, post(ui::members::members_remove_post))
+        .route(routes::INVITATION_REVOKE, post(ui::members::invitations_revoke_post))
+        .route(routes::INVITATION, get(ui::invitations::invitation_get).post(ui::invitations::invitation_post))
         .route(urls::SUPPORT, get(ui::support::support_get))
         .route(routes::SUPPORT_TENANT, get(ui::support::support_tenant_get))
         .fallback(ui::error_page::not_found)
@@ -96,20 +86,13 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .merge(ops)
         .merge(ui)
-        .layer(axum::middleware::from_fn_with_state(
-            state.metrics.clone(),
-            crate::metrics::track,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), crate::metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             // Spans name the route template, never the raw path: invitation links carry a
             // secret in the path.
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let route = req
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map(|p| p.as_str().to_owned())
-                    .unwrap_or_default();
+                let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_default();
                 tracing::info_span!("http", method = %req.method(), route = %route)
             }),
         )

@@ -13,25 +13,13 @@ pub const FILES: [(&str, &str); 14] = [
     ("square", include_str!("../../providers/square.toml")),
     ("sendgrid", include_str!("../../providers/sendgrid.toml")),
     ("mailchimp", include_str!("../../providers/mailchimp.toml")),
-    (
-        "salesforce",
-        include_str!("../../providers/salesforce.toml"),
-    ),
+    ("salesforce", include_str!("../../providers/salesforce.toml")),
     ("hubspot", include_str!("../../providers/hubspot.toml")),
-    (
-        "google_calendar",
-        include_str!("../../providers/google_calendar.toml"),
-    ),
+    ("google_calendar", include_str!("../../providers/google_calendar.toml")),
     ("outlook", include_str!("../../providers/outlook.toml")),
-    (
-        "quickbooks",
-        include_str!("../../providers/quickbooks.toml"),
-    ),
+    ("quickbooks", include_str!("../../providers/quickbooks.toml")),
     ("xero", include_str!("../../providers/xero.toml")),
-    (
-        "shipengine",
-        include_str!("../../providers/shipengine.toml"),
-    ),
+    ("shipengine", include_str!("../../providers/shipengine.toml")),
     ("http", include_str!("../../providers/http.toml")),
     ("postgres", include_str!("../../providers/postgres.toml")),
 ];
@@ -274,11 +262,7 @@ impl ProviderSpec {
         if let Some(c) = &self.connection_string {
             return c.fields.clone();
         }
-        if self
-            .oauth2
-            .as_ref()
-            .is_some_and(|o| o.also_accepts_static_token)
-        {
+        if self.oauth2.as_ref().is_some_and(|o| o.also_accepts_static_token) {
             return vec![CredentialField {
                 name: "access_token".into(),
                 label: "Access token".into(),
@@ -293,28 +277,16 @@ impl ProviderSpec {
     /// Checks the parts of a spec that must agree with each other.
     pub fn validate(&self) -> Result<(), String> {
         let has = |present: bool, section: &str| {
-            if present {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{}: auth {:?} needs a [{section}] section",
-                    self.id, self.auth
-                ))
-            }
+            if present { Ok(()) } else { Err(format!("{}: auth {:?} needs a [{section}] section", self.id, self.auth)) }
         };
         match self.auth {
             AuthKind::Oauth2 => has(self.oauth2.is_some(), "oauth2")?,
             AuthKind::ApiKey => has(self.api_key.is_some(), "api_key")?,
             AuthKind::Basic => has(self.basic.is_some(), "basic")?,
-            AuthKind::ConnectionString => {
-                has(self.connection_string.is_some(), "connection_string")?
-            }
+            AuthKind::ConnectionString => has(self.connection_string.is_some(), "connection_string")?,
         }
         if !self.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            return Err(format!(
-                "{}: ids are lower-case letters and underscores",
-                self.id
-            ));
+            return Err(format!("{}: ids are lower-case letters and underscores", self.id));
         }
         Ok(())
     }
@@ -325,8 +297,7 @@ pub fn parse_all() -> Result<Vec<ProviderSpec>, String> {
     FILES
         .iter()
         .map(|(file, text)| {
-            let spec: ProviderSpec =
-                toml::from_str(text).map_err(|e| format!("providers/{file}.toml: {e}"))?;
+            let spec: ProviderSpec = toml::from_str(text).map_err(|e| format!("providers/{file}.toml: {e}"))?;
             if spec.id != *file {
                 return Err(format!("providers/{file}.toml declares id {:?}", spec.id));
             }
@@ -370,36 +341,12 @@ mod tests {
         let all = parse_all().unwrap();
         let get = |id: &str| all.iter().find(|p| p.id == id).unwrap();
         assert_eq!(get("hubspot").check.identity.as_deref(), Some("/portalId"));
-        assert_eq!(
-            get("quickbooks")
-                .oauth2
-                .as_ref()
-                .unwrap()
-                .identity_callback_param
-                .as_deref(),
-            Some("realmId")
-        );
+        assert_eq!(get("quickbooks").oauth2.as_ref().unwrap().identity_callback_param.as_deref(), Some("realmId"));
         assert_eq!(get("xero").check.identity.as_deref(), Some("/0/tenantId"));
         assert!(get("salesforce").api_base_url.contains("{instance_url}"));
-        assert!(
-            get("mailchimp")
-                .oauth2
-                .as_ref()
-                .unwrap()
-                .metadata_url
-                .is_some()
-        );
-        assert!(
-            get("google_calendar")
-                .oauth2
-                .as_ref()
-                .unwrap()
-                .identity_from_id_token
-        );
-        assert_eq!(
-            get("xero").oauth2.as_ref().unwrap().refresh,
-            RefreshKind::Rotating
-        );
+        assert!(get("mailchimp").oauth2.as_ref().unwrap().metadata_url.is_some());
+        assert!(get("google_calendar").oauth2.as_ref().unwrap().identity_from_id_token);
+        assert_eq!(get("xero").oauth2.as_ref().unwrap().refresh, RefreshKind::Rotating);
         assert_eq!(get("hubspot").credential_fields()[0].name, "access_token");
         assert!(get("google_calendar").credential_fields().is_empty());
     }

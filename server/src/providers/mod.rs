@@ -33,10 +33,7 @@ impl Provider {
 
     /// Whether an OAuth app is configured, so the sign-in flow can start.
     pub fn oauth_ready(&self) -> bool {
-        self.spec.oauth2.is_some()
-            && self.client_id.is_some()
-            && self.auth_url.is_some()
-            && self.token_url.is_some()
+        self.spec.oauth2.is_some() && self.client_id.is_some() && self.auth_url.is_some() && self.token_url.is_some()
     }
 }
 
@@ -49,29 +46,20 @@ pub struct Catalog {
 impl Catalog {
     /// Resolves the catalog against `env` (the process's `HITCH_*` variables).
     pub fn load(env: &[(String, String)]) -> anyhow::Result<Catalog> {
-        let get = |key: &str| {
-            env.iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get =
+            |key: &str| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty());
         let sandbox = get("HITCH_PROVIDERS_SANDBOX").map(|s| s.trim_end_matches('/').to_owned());
         let specs = catalog::parse_all().map_err(anyhow::Error::msg)?;
         let providers = specs
             .into_iter()
             .map(|spec| {
-                let key =
-                    |suffix: &str| format!("HITCH_PROVIDER_{}_{suffix}", spec.id.to_uppercase());
+                let key = |suffix: &str| format!("HITCH_PROVIDER_{}_{suffix}", spec.id.to_uppercase());
                 // User-supplied endpoints (generic HTTP, PostgreSQL) are never redirected.
-                let sandboxed = sandbox
-                    .as_ref()
-                    .filter(|_| !matches!(spec.id.as_str(), "http" | "postgres"));
+                let sandboxed = sandbox.as_ref().filter(|_| !matches!(spec.id.as_str(), "http" | "postgres"));
                 let at = |path: &str| sandboxed.map(|s| format!("{s}/{}{path}", spec.id));
                 let oauth = spec.oauth2.as_ref();
                 Provider {
-                    base_url: get(&key("BASE_URL"))
-                        .or_else(|| at(""))
-                        .unwrap_or_else(|| spec.api_base_url.clone()),
+                    base_url: get(&key("BASE_URL")).or_else(|| at("")).unwrap_or_else(|| spec.api_base_url.clone()),
                     auth_url: get(&key("AUTH_URL"))
                         .or_else(|| oauth.and(at("/oauth/authorize")))
                         .or_else(|| oauth.map(|o| o.authorize_url.clone())),
@@ -81,8 +69,7 @@ impl Catalog {
                     metadata_url: oauth
                         .and_then(|o| o.metadata_url.clone())
                         .map(|real| at("/oauth/metadata").unwrap_or(real)),
-                    client_id: get(&key("CLIENT_ID"))
-                        .or_else(|| sandboxed.map(|_| SANDBOX_CLIENT_ID.to_owned())),
+                    client_id: get(&key("CLIENT_ID")).or_else(|| sandboxed.map(|_| SANDBOX_CLIENT_ID.to_owned())),
                     client_secret: get(&key("CLIENT_SECRET"))
                         .or_else(|| sandboxed.map(|_| SANDBOX_CLIENT_SECRET.to_owned()))
                         .map(SecretString::new),
@@ -90,9 +77,7 @@ impl Catalog {
                 }
             })
             .collect();
-        Ok(Catalog {
-            providers: Arc::new(providers),
-        })
+        Ok(Catalog { providers: Arc::new(providers) })
     }
 
     pub fn get(&self, id: &str) -> Option<&Provider> {
@@ -110,10 +95,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -121,10 +103,7 @@ mod tests {
         let c = Catalog::load(&[]).unwrap();
         let hubspot = c.get("hubspot").unwrap();
         assert_eq!(hubspot.base_url, "https://api.hubapi.com");
-        assert_eq!(
-            hubspot.token_url.as_deref(),
-            Some("https://api.hubapi.com/oauth/v1/token")
-        );
+        assert_eq!(hubspot.token_url.as_deref(), Some("https://api.hubapi.com/oauth/v1/token"));
         assert!(!hubspot.oauth_ready(), "no OAuth app configured by default");
         assert!(c.get("stripe").unwrap().auth_url.is_none());
     }
@@ -133,35 +112,22 @@ mod tests {
     fn overrides_and_sandbox() {
         let c = Catalog::load(&env(&[
             ("HITCH_PROVIDERS_SANDBOX", "http://127.0.0.1:4010/"),
-            (
-                "HITCH_PROVIDER_GOOGLE_CALENDAR_TOKEN_URL",
-                "http://127.0.0.1:8080/token",
-            ),
+            ("HITCH_PROVIDER_GOOGLE_CALENDAR_TOKEN_URL", "http://127.0.0.1:8080/token"),
             ("HITCH_PROVIDER_GOOGLE_CALENDAR_CLIENT_ID", "abc"),
         ]))
         .unwrap();
         let hubspot = c.get("hubspot").unwrap();
         assert_eq!(hubspot.base_url, "http://127.0.0.1:4010/hubspot");
-        assert_eq!(
-            hubspot.auth_url.as_deref(),
-            Some("http://127.0.0.1:4010/hubspot/oauth/authorize")
-        );
+        assert_eq!(hubspot.auth_url.as_deref(), Some("http://127.0.0.1:4010/hubspot/oauth/authorize"));
         assert!(hubspot.oauth_ready());
         let google = c.get("google_calendar").unwrap();
-        assert_eq!(
-            google.token_url.as_deref(),
-            Some("http://127.0.0.1:8080/token")
-        );
+        assert_eq!(google.token_url.as_deref(), Some("http://127.0.0.1:8080/token"));
         assert_eq!(google.client_id.as_deref(), Some("abc"));
         assert_eq!(
             c.get("mailchimp").unwrap().metadata_url.as_deref(),
             Some("http://127.0.0.1:4010/mailchimp/oauth/metadata")
         );
-        assert_eq!(
-            c.get("http").unwrap().base_url,
-            "{base_url}",
-            "generic HTTP is never sandboxed"
-        );
+        assert_eq!(c.get("http").unwrap().base_url, "{base_url}", "generic HTTP is never sandboxed");
         assert!(c.get("stripe").unwrap().auth_url.is_none());
     }
 }

@@ -6,7 +6,7 @@
 
 mod master_key;
 
-pub use master_key::{MasterKeySource, load_or_create_master_key};
+pub use master_key::{MasterKeySource, load_or_create_master_key, reload, rotate_key_file};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
@@ -82,6 +82,10 @@ impl Keyring {
         self.keys[0].id()
     }
 
+    pub fn keys(&self) -> &[MasterKey] {
+        &self.keys
+    }
+
     /// Seals `plaintext`; `context` (e.g. "connection:<id>") is bound as associated data, so
     /// a ciphertext copied onto another record fails to open.
     pub fn seal(&self, plaintext: &[u8], context: &str) -> Result<String, CryptoError> {
@@ -89,13 +93,7 @@ impl Keyring {
         let cipher = ChaCha20Poly1305::new(&Key::from(key.key));
         let nonce = Nonce::generate();
         let sealed = cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext,
-                    aad: context.as_bytes(),
-                },
-            )
+            .encrypt(&nonce, Payload { msg: plaintext, aad: context.as_bytes() })
             .map_err(|_| CryptoError::Seal)?;
         let mut out = Vec::with_capacity(nonce.len() + sealed.len());
         out.extend_from_slice(&nonce);
@@ -105,15 +103,10 @@ impl Keyring {
 
     pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, CryptoError> {
         let mut parts = sealed.splitn(3, ':');
-        let (Some("v1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some("v1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(CryptoError::Malformed);
         };
-        let key = self
-            .keys
-            .iter()
-            .find(|k| k.id == key_id)
-            .ok_or_else(|| CryptoError::UnknownKey(key_id.into()))?;
+        let key = self.keys.iter().find(|k| k.id == key_id).ok_or_else(|| CryptoError::UnknownKey(key_id.into()))?;
         let bytes = B64.decode(body).map_err(|_| CryptoError::Malformed)?;
         if bytes.len() < 12 + 16 {
             return Err(CryptoError::Malformed);
@@ -121,15 +114,55 @@ impl Keyring {
         let (nonce, ciphertext) = bytes.split_at(12);
         let nonce = Nonce::try_from(nonce).map_err(|_| CryptoError::Malformed)?;
         let cipher = ChaCha20Poly1305::new(&Key::from(key.key));
-        cipher
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: ciphertext,
-                    aad: context.as_bytes(),
-                },
-            )
-            .map_err(|_| CryptoError::Tampered)
+        cipher.decrypt(&nonce, Payload { msg: ciphertext, aad: context.as_bytes() }).map_err(|_| CryptoError::Tampered)
+    }
+}
+
+/// The keyring a running server uses. A ciphertext sealed under a key this process does not
+/// know yet (another process rotated the key file) makes it re-read its keys once.
+pub struct Secrets {
+    ring: std::sync::RwLock<std::sync::Arc<Keyring>>,
+    settings: std::sync::Arc<crate::config::Settings>,
+}
+
+impl Secrets {
+    pub fn new(ring: Keyring, settings: std::sync::Arc<crate::config::Settings>) -> Self {
+        Self { ring: std::sync::RwLock::new(std::sync::Arc::new(ring)), settings }
+    }
+
+    fn ring(&self) -> std::sync::Arc<Keyring> {
+        match self.ring.read() {
+            Ok(ring) => ring.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn current_key_id(&self) -> String {
+        self.ring().current_key_id().to_owned()
+    }
+
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> Result<String, CryptoError> {
+        self.ring().seal(plaintext, context)
+    }
+
+    pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, CryptoError> {
+        match self.ring().open(sealed, context) {
+            Err(CryptoError::UnknownKey(id)) => {
+                let fresh = reload(&self.settings).map_err(|_| CryptoError::UnknownKey(id.clone()))?;
+                let opened = fresh.open(sealed, context);
+                if let Ok(mut ring) = self.ring.write() {
+                    *ring = std::sync::Arc::new(fresh);
+                }
+                opened
+            }
+            other => other,
+        }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets(current key {})", self.current_key_id())
     }
 }
 
@@ -145,10 +178,7 @@ mod tests {
         assert!(!sealed.contains("sk_live"));
         assert!(sealed.starts_with(&format!("v1:{}:", ring.current_key_id())));
         assert_eq!(ring.open(&sealed, "connection:a").unwrap(), b"sk_live_123");
-        assert_eq!(
-            ring.open(&sealed, "connection:b"),
-            Err(CryptoError::Tampered)
-        );
+        assert_eq!(ring.open(&sealed, "connection:b"), Err(CryptoError::Tampered));
     }
 
     #[test]
@@ -158,10 +188,7 @@ mod tests {
         let rotated = Keyring::new(MasterKey::generate(), vec![old]);
         assert_eq!(rotated.open(&sealed, "c").unwrap(), b"x");
         let forgotten = Keyring::new(MasterKey::generate(), vec![]);
-        assert!(matches!(
-            forgotten.open(&sealed, "c"),
-            Err(CryptoError::UnknownKey(_))
-        ));
+        assert!(matches!(forgotten.open(&sealed, "c"), Err(CryptoError::UnknownKey(_))));
     }
 
     #[test]
@@ -172,23 +199,14 @@ mod tests {
         sealed.push(if last == 'A' { 'B' } else { 'A' });
         assert!(ring.open(&sealed, "c").is_err());
         assert_eq!(ring.open("nonsense", "c"), Err(CryptoError::Malformed));
-        assert_eq!(
-            ring.open(&format!("v1:{}:AAAA", ring.current_key_id()), "c"),
-            Err(CryptoError::Malformed)
-        );
+        assert_eq!(ring.open(&format!("v1:{}:AAAA", ring.current_key_id()), "c"), Err(CryptoError::Malformed));
     }
 
     #[test]
     fn key_parsing() {
         let key = MasterKey::generate();
-        assert_eq!(
-            MasterKey::from_base64(&key.to_base64()).unwrap().id(),
-            key.id()
-        );
-        assert_eq!(
-            MasterKey::from_base64("c2hvcnQ=").err(),
-            Some(CryptoError::BadKey)
-        );
+        assert_eq!(MasterKey::from_base64(&key.to_base64()).unwrap().id(), key.id());
+        assert_eq!(MasterKey::from_base64("c2hvcnQ=").err(), Some(CryptoError::BadKey));
         assert!(!format!("{key:?}").contains(&key.to_base64()));
     }
 }

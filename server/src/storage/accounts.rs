@@ -4,8 +4,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
 use super::{
-    MembershipOf, Store, StoreError, StoreResult, Tenant, TenantId, TenantSummary, User, get_i64,
-    get_role, get_str, new_id, now_ms,
+    MembershipOf, Store, StoreError, StoreResult, Tenant, TenantId, TenantSummary, User, get_i64, get_role, get_str,
+    new_id, now_ms,
 };
 use crate::domain::{Email, Role, Slug, TenantName};
 
@@ -41,8 +41,7 @@ async fn insert_tenant(tx: &mut Transaction<'_, Any>, name: &TenantName) -> Stor
         let slug = match attempt {
             1 => base.clone(),
             n if n < 25 => base.with_suffix(n),
-            _ => Slug::parse(&format!("{}-{}", base.as_str(), &new_id()[24..32]))
-                .unwrap_or(base.clone()),
+            _ => Slug::parse(&format!("{}-{}", base.as_str(), &new_id()[24..32])).unwrap_or(base.clone()),
         };
         let tenant = Tenant {
             id: TenantId(new_id()),
@@ -149,12 +148,7 @@ impl Store {
 
     /// A user with no membership (support staff), or `Conflict("email")`.
     #[tracing::instrument(skip_all)]
-    pub async fn create_user(
-        &self,
-        email: &Email,
-        password_hash: &str,
-        is_support_staff: bool,
-    ) -> StoreResult<User> {
+    pub async fn create_user(&self, email: &Email, password_hash: &str, is_support_staff: bool) -> StoreResult<User> {
         let mut tx = self.pool.begin().await?;
         let user = insert_user(&mut tx, email, password_hash, is_support_staff).await?;
         tx.commit().await?;
@@ -181,27 +175,15 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Tenant> {
         let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants t WHERE t.slug = $1");
-        let row = sqlx::query(&sql)
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(tenant_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = sqlx::query(&sql).bind(slug).fetch_optional(&self.pool).await?;
+        row.as_ref().map(tenant_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn tenant_by_id(&self, id: &TenantId) -> StoreResult<Tenant> {
         let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants t WHERE t.id = $1");
-        let row = sqlx::query(&sql)
-            .bind(&id.0)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(tenant_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = sqlx::query(&sql).bind(&id.0).fetch_optional(&self.pool).await?;
+        row.as_ref().map(tenant_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// Every tenant with its member count, newest first (support console).
@@ -213,39 +195,22 @@ impl Store {
         );
         let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
         rows.iter()
-            .map(|row| {
-                Ok(TenantSummary {
-                    tenant: tenant_from_row(row)?,
-                    members: get_i64(row, "members")?,
-                })
-            })
+            .map(|row| Ok(TenantSummary { tenant: tenant_from_row(row)?, members: get_i64(row, "members")? }))
             .collect()
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn user_by_email(&self, email: &Email) -> StoreResult<User> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
-        let row = sqlx::query(&sql)
-            .bind(email.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(user_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = sqlx::query(&sql).bind(email.as_str()).fetch_optional(&self.pool).await?;
+        row.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn user_by_id(&self, id: &str) -> StoreResult<User> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(user_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// The tenants a user belongs to, by name.
@@ -255,17 +220,9 @@ impl Store {
             "SELECT {TENANT_COLUMNS}, m.role FROM memberships m JOIN tenants t ON t.id = m.tenant_id
              WHERE m.user_id = $1 ORDER BY t.name, t.slug"
         );
-        let rows = sqlx::query(&sql)
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&sql).bind(user_id).fetch_all(&self.pool).await?;
         rows.iter()
-            .map(|row| {
-                Ok(MembershipOf {
-                    tenant: tenant_from_row(row)?,
-                    role: get_role(row, "role")?,
-                })
-            })
+            .map(|row| Ok(MembershipOf { tenant: tenant_from_row(row)?, role: get_role(row, "role")? }))
             .collect()
     }
 }

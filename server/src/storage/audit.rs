@@ -3,9 +3,7 @@
 
 use sqlx::any::AnyRow;
 
-use super::{
-    AuditEntry, NewAuditEntry, Store, StoreResult, TenantId, TenantStore, get_i64, get_str, now_ms,
-};
+use super::{AuditEntry, NewAuditEntry, Store, StoreResult, TenantId, TenantStore, get_i64, get_str, now_ms};
 
 const AUDIT_COLUMNS: &str = "id, tenant_id, actor, action, target, detail, ip, at";
 
@@ -23,11 +21,7 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
 }
 
 impl Store {
-    async fn append_audit(
-        &self,
-        tenant_id: Option<&TenantId>,
-        entry: &NewAuditEntry,
-    ) -> StoreResult<()> {
+    async fn append_audit(&self, tenant_id: Option<&TenantId>, entry: &NewAuditEntry) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_log (tenant_id, actor_user_id, actor, action, target, detail, ip, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -54,9 +48,7 @@ impl Store {
     /// Platform-level events, newest first (support console).
     #[tracing::instrument(skip_all)]
     pub async fn platform_audit_log(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
-        let sql = format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id IS NULL ORDER BY id DESC LIMIT $1"
-        );
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id IS NULL ORDER BY id DESC LIMIT $1");
         let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(audit_from_row).collect::<Result<_, _>>()?)
     }
@@ -71,14 +63,8 @@ impl TenantStore<'_> {
     /// This tenant's events, newest first.
     #[tracing::instrument(skip_all)]
     pub async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
-        let sql = format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(&self.tenant_id.0)
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?;
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2");
+        let rows = sqlx::query(&sql).bind(&self.tenant_id.0).bind(limit).fetch_all(self.pool()).await?;
         Ok(rows.iter().map(audit_from_row).collect::<Result<_, _>>()?)
     }
 }

@@ -5,8 +5,8 @@ use sqlx::any::AnyRow;
 
 use super::accounts::{insert_membership, user_from_row};
 use super::{
-    Invitation, Store, StoreError, StoreResult, TenantId, TenantStore, User, get_i64, get_opt_i64,
-    get_role, get_str, new_id, now_ms,
+    Invitation, Store, StoreError, StoreResult, TenantId, TenantStore, User, get_i64, get_opt_i64, get_role, get_str,
+    new_id, now_ms,
 };
 use crate::domain::{Email, Role};
 
@@ -33,8 +33,7 @@ pub enum Acceptor<'a> {
     New { password_hash: &'a str },
 }
 
-const USED_OR_EXPIRED: &str =
-    "This invitation was already used, revoked or has expired. Ask an admin for a new one.";
+const USED_OR_EXPIRED: &str = "This invitation was already used, revoked or has expired. Ask an admin for a new one.";
 
 impl Store {
     /// Finds an invitation by the hash of its token. The token is the capability here, so this
@@ -42,14 +41,8 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn invitation_by_token_hash(&self, token_hash: &str) -> StoreResult<Invitation> {
         let sql = format!("SELECT {INVITATION_COLUMNS} FROM invitations WHERE token_hash = $1");
-        let row = sqlx::query(&sql)
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(invitation_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = sqlx::query(&sql).bind(token_hash).fetch_optional(&self.pool).await?;
+        row.as_ref().map(invitation_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 }
 
@@ -125,33 +118,16 @@ impl TenantStore<'_> {
              WHERE tenant_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2
              ORDER BY created_at DESC"
         );
-        let rows = sqlx::query(&sql)
-            .bind(&self.tenant_id.0)
-            .bind(now_ms())
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows
-            .iter()
-            .map(invitation_from_row)
-            .collect::<Result<_, _>>()?)
+        let rows = sqlx::query(&sql).bind(&self.tenant_id.0).bind(now_ms()).fetch_all(self.pool()).await?;
+        Ok(rows.iter().map(invitation_from_row).collect::<Result<_, _>>()?)
     }
 
     /// Revokes an open invitation of this tenant; `NotFound` otherwise.
     #[tracing::instrument(skip_all)]
     pub async fn revoke_invitation(&self, id: &str) -> StoreResult<Invitation> {
-        let sql = format!(
-            "SELECT {INVITATION_COLUMNS} FROM invitations WHERE tenant_id = $1 AND id = $2"
-        );
-        let row = sqlx::query(&sql)
-            .bind(&self.tenant_id.0)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        let invitation = row
-            .as_ref()
-            .map(invitation_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)?;
+        let sql = format!("SELECT {INVITATION_COLUMNS} FROM invitations WHERE tenant_id = $1 AND id = $2");
+        let row = sqlx::query(&sql).bind(&self.tenant_id.0).bind(id).fetch_optional(self.pool()).await?;
+        let invitation = row.as_ref().map(invitation_from_row).transpose()?.ok_or(StoreError::NotFound)?;
         let revoked = sqlx::query(
             "UPDATE invitations SET revoked_at = $3
              WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
@@ -170,11 +146,7 @@ impl TenantStore<'_> {
     /// Uses an invitation once: marks it accepted, creates the user when new, adds the
     /// membership; all or nothing. Returns the user who joined.
     #[tracing::instrument(skip_all)]
-    pub async fn accept_invitation(
-        &self,
-        invitation: &Invitation,
-        acceptor: Acceptor<'_>,
-    ) -> StoreResult<User> {
+    pub async fn accept_invitation(&self, invitation: &Invitation, acceptor: Acceptor<'_>) -> StoreResult<User> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         let claimed = sqlx::query(

@@ -4,9 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
 use super::accounts::tenant_from_row;
-use super::{
-    Member, StoreError, StoreResult, Tenant, TenantId, TenantStore, get_i64, get_role, get_str,
-};
+use super::{Member, StoreError, StoreResult, Tenant, TenantId, TenantStore, get_i64, get_role, get_str};
 use crate::domain::{Role, TenantName, TimeZone};
 
 fn member_from_row(row: &AnyRow) -> Result<Member, sqlx::Error> {
@@ -26,10 +24,8 @@ const MEMBER_SELECT: &str = "SELECT m.tenant_id, m.user_id, u.email, m.role, m.c
 /// PostgreSQL and the write lock on SQLite, so two admins demoting the last two owners at the
 /// same moment can't both pass the "another owner remains" check.
 async fn lock_tenant(tx: &mut Transaction<'_, Any>, tenant_id: &TenantId) -> StoreResult<()> {
-    let locked = sqlx::query("UPDATE tenants SET slug = slug WHERE id = $1")
-        .bind(&tenant_id.0)
-        .execute(&mut **tx)
-        .await?;
+    let locked =
+        sqlx::query("UPDATE tenants SET slug = slug WHERE id = $1").bind(&tenant_id.0).execute(&mut **tx).await?;
     if locked.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
@@ -37,49 +33,30 @@ async fn lock_tenant(tx: &mut Transaction<'_, Any>, tenant_id: &TenantId) -> Sto
 }
 
 async fn owner_count(tx: &mut Transaction<'_, Any>, tenant_id: &TenantId) -> StoreResult<i64> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM memberships WHERE tenant_id = $1 AND role = 'owner'",
-    )
-    .bind(&tenant_id.0)
-    .fetch_one(&mut **tx)
-    .await?;
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE tenant_id = $1 AND role = 'owner'")
+        .bind(&tenant_id.0)
+        .fetch_one(&mut **tx)
+        .await?;
     Ok(get_i64(&row, "n")?)
 }
 
-async fn member_in_tx(
-    tx: &mut Transaction<'_, Any>,
-    tenant_id: &TenantId,
-    user_id: &str,
-) -> StoreResult<Member> {
+async fn member_in_tx(tx: &mut Transaction<'_, Any>, tenant_id: &TenantId, user_id: &str) -> StoreResult<Member> {
     let sql = format!("{MEMBER_SELECT} WHERE m.tenant_id = $1 AND m.user_id = $2");
-    let row = sqlx::query(&sql)
-        .bind(&tenant_id.0)
-        .bind(user_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.as_ref()
-        .map(member_from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    let row = sqlx::query(&sql).bind(&tenant_id.0).bind(user_id).fetch_optional(&mut **tx).await?;
+    row.as_ref().map(member_from_row).transpose()?.ok_or(StoreError::NotFound)
 }
 
-const LAST_OWNER: &str =
-    "Every workspace needs at least one owner. Make someone else an owner first.";
+const LAST_OWNER: &str = "Every workspace needs at least one owner. Make someone else an owner first.";
 
 impl TenantStore<'_> {
     /// This tenant's own record.
     #[tracing::instrument(skip_all)]
     pub async fn profile(&self) -> StoreResult<Tenant> {
-        let row = sqlx::query(
-            "SELECT t.id, t.slug, t.name, t.time_zone, t.created_at FROM tenants t WHERE t.id = $1",
-        )
-        .bind(&self.tenant_id.0)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref()
-            .map(tenant_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = sqlx::query("SELECT t.id, t.slug, t.name, t.time_zone, t.created_at FROM tenants t WHERE t.id = $1")
+            .bind(&self.tenant_id.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(tenant_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
     #[tracing::instrument(skip_all)]
@@ -103,10 +80,7 @@ impl TenantStore<'_> {
             "{MEMBER_SELECT} WHERE m.tenant_id = $1
              ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'editor' THEN 2 ELSE 3 END, u.email"
         );
-        let rows = sqlx::query(&sql)
-            .bind(&self.tenant_id.0)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(&sql).bind(&self.tenant_id.0).fetch_all(self.pool()).await?;
         Ok(rows.iter().map(member_from_row).collect::<Result<_, _>>()?)
     }
 
@@ -114,15 +88,8 @@ impl TenantStore<'_> {
     #[tracing::instrument(skip_all)]
     pub async fn member(&self, user_id: &str) -> StoreResult<Member> {
         let sql = format!("{MEMBER_SELECT} WHERE m.tenant_id = $1 AND m.user_id = $2");
-        let row = sqlx::query(&sql)
-            .bind(&self.tenant_id.0)
-            .bind(user_id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref()
-            .map(member_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        let row = sqlx::query(&sql).bind(&self.tenant_id.0).bind(user_id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(member_from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
     #[tracing::instrument(skip_all)]
@@ -153,10 +120,7 @@ impl TenantStore<'_> {
         let mut tx = self.pool().begin().await?;
         lock_tenant(&mut tx, &self.tenant_id).await?;
         let before = member_in_tx(&mut tx, &self.tenant_id, user_id).await?;
-        if before.role == Role::Owner
-            && role != Role::Owner
-            && owner_count(&mut tx, &self.tenant_id).await? <= 1
-        {
+        if before.role == Role::Owner && role != Role::Owner && owner_count(&mut tx, &self.tenant_id).await? <= 1 {
             return Err(StoreError::Invalid(LAST_OWNER.into()));
         }
         sqlx::query("UPDATE memberships SET role = $3 WHERE tenant_id = $1 AND user_id = $2")

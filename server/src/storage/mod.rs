@@ -12,6 +12,7 @@
 
 mod accounts;
 mod audit;
+mod connections;
 mod invitations;
 mod members;
 mod models;
@@ -24,6 +25,9 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
+pub use connections::{
+    Activation, Connection, ConnectionEvent, ConnectionStatus, OAuthState, SealedCredentials, SealedRow,
+};
 pub use invitations::Acceptor;
 pub use models::*;
 pub use sessions::SessionBackend;
@@ -43,9 +47,7 @@ impl Backend {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Backend::Postgres)
         } else {
-            Err(StoreError::Invalid(
-                "The database URL must start with sqlite: or postgres://".into(),
-            ))
+            Err(StoreError::Invalid("The database URL must start with sqlite: or postgres://".into()))
         }
     }
 }
@@ -71,9 +73,7 @@ impl StoreError {
     /// Turns a unique-constraint violation into `Conflict(what)`; other errors pass through.
     fn conflict_as(err: sqlx::Error, what: &str) -> StoreError {
         match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict(what.into())
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what.into()),
             _ => StoreError::Database(err),
         }
     }
@@ -93,26 +93,16 @@ impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let options = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10));
+        let options = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(10));
         let options = match backend {
             // Foreign keys are off by default in SQLite and are per connection; WAL lets readers
             // run beside the one writer, and NORMAL sync is durable enough in WAL mode.
             Backend::Sqlite => options.after_connect(|conn, _| {
                 Box::pin(async move {
-                    sqlx::query("PRAGMA foreign_keys = ON")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA journal_mode = WAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA synchronous = NORMAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA busy_timeout = 10000")
-                        .execute(&mut *conn)
-                        .await?;
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
                     Ok(())
                 })
             }),
@@ -126,16 +116,8 @@ impl Store {
     /// a database lock (an advisory lock on PostgreSQL) while it migrates.
     pub async fn migrate(&self) -> StoreResult<()> {
         match self.backend {
-            Backend::Sqlite => {
-                sqlx::migrate!("../migrations/sqlite")
-                    .run(&self.pool)
-                    .await?
-            }
-            Backend::Postgres => {
-                sqlx::migrate!("../migrations/postgres")
-                    .run(&self.pool)
-                    .await?
-            }
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
         }
         Ok(())
     }
@@ -163,10 +145,7 @@ impl Store {
     /// The records of one tenant. Every query made through the returned scope is filtered by
     /// `tenant_id`, so an id belonging to another tenant reads as "not found".
     pub fn tenant(&self, tenant_id: &TenantId) -> TenantStore<'_> {
-        TenantStore {
-            store: self,
-            tenant_id: tenant_id.clone(),
-        }
+        TenantStore { store: self, tenant_id: tenant_id.clone() }
     }
 }
 

@@ -31,10 +31,7 @@ impl Store {
     /// Deletes expired sessions; returns how many.
     #[tracing::instrument(skip_all)]
     pub async fn delete_expired_sessions(&self) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now_ms()).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 }
@@ -42,8 +39,7 @@ impl Store {
 #[async_trait]
 impl SessionStore for SessionBackend {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(&record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         // A 128-bit random id collides practically never, but a collision must not hand one
         // visitor another's session: retry with a fresh id instead of overwriting.
         loop {
@@ -64,8 +60,7 @@ impl SessionStore for SessionBackend {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(&record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         sqlx::query(
             "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
@@ -88,8 +83,7 @@ impl SessionStore for SessionBackend {
             .map_err(backend_err)?;
         let Some(row) = row else { return Ok(None) };
         let data = get_str(&row, "data").map_err(backend_err)?;
-        let record =
-            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let record = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(record))
     }
 

@@ -35,30 +35,20 @@ impl Store {
         .bind(since)
         .fetch_one(&self.pool)
         .await?;
-        Ok((
-            get_i64(&row, "by_email")?,
-            get_i64(&row, "by_ip")?,
-            super::get_opt_i64(&row, "oldest")?,
-        ))
+        Ok((get_i64(&row, "by_email")?, get_i64(&row, "by_ip")?, super::get_opt_i64(&row, "oldest")?))
     }
 
     /// Forgets an email's failures after it signs in successfully.
     #[tracing::instrument(skip_all)]
     pub async fn clear_login_failures(&self, email: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE email = $1")
-            .bind(email)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(&self.pool).await?;
         Ok(())
     }
 
     /// Housekeeping: drops failures older than `before`.
     #[tracing::instrument(skip_all)]
     pub async fn prune_login_failures(&self, before: i64) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM login_failures WHERE at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(before).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 }

@@ -4,13 +4,12 @@
 use sqlx::any::AnyRow;
 
 use super::{
-    ApiToken, Store, StoreError, StoreResult, TenantId, TenantStore, get_i64, get_opt_i64,
-    get_role, get_str, new_id, now_ms,
+    ApiToken, Store, StoreError, StoreResult, TenantId, TenantStore, get_i64, get_opt_i64, get_role, get_str, new_id,
+    now_ms,
 };
 use crate::domain::Role;
 
-const TOKEN_COLUMNS: &str =
-    "tenant_id, id, name, role, last_four, created_by, created_at, last_used_at";
+const TOKEN_COLUMNS: &str = "tenant_id, id, name, role, last_four, created_by, created_at, last_used_at";
 
 /// How stale `last_used_at` may get before a request refreshes it; saves a write per call.
 const LAST_USED_GRANULARITY_MS: i64 = 60_000;
@@ -32,23 +31,11 @@ impl Store {
     /// The live (not revoked) token with this hash, marking it used. The token names its tenant.
     #[tracing::instrument(skip_all)]
     pub async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<ApiToken> {
-        let sql = format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
-        );
-        let row = sqlx::query(&sql)
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        let token = row
-            .as_ref()
-            .map(token_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)?;
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL");
+        let row = sqlx::query(&sql).bind(token_hash).fetch_optional(&self.pool).await?;
+        let token = row.as_ref().map(token_from_row).transpose()?.ok_or(StoreError::NotFound)?;
         let now = now_ms();
-        if token
-            .last_used_at
-            .is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS)
-        {
+        if token.last_used_at.is_none_or(|t| now - t > LAST_USED_GRANULARITY_MS) {
             sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
                 .bind(&token.id)
                 .bind(now)
@@ -103,29 +90,17 @@ impl TenantStore<'_> {
         let sql = format!(
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE tenant_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC"
         );
-        let rows = sqlx::query(&sql)
-            .bind(&self.tenant_id.0)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(&sql).bind(&self.tenant_id.0).fetch_all(self.pool()).await?;
         Ok(rows.iter().map(token_from_row).collect::<Result<_, _>>()?)
     }
 
     /// Revokes a live token of this tenant and returns it; `NotFound` otherwise.
     #[tracing::instrument(skip_all)]
     pub async fn revoke_api_token(&self, id: &str) -> StoreResult<ApiToken> {
-        let sql = format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL"
-        );
-        let row = sqlx::query(&sql)
-            .bind(&self.tenant_id.0)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        let token = row
-            .as_ref()
-            .map(token_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)?;
+        let sql =
+            format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL");
+        let row = sqlx::query(&sql).bind(&self.tenant_id.0).bind(id).fetch_optional(self.pool()).await?;
+        let token = row.as_ref().map(token_from_row).transpose()?.ok_or(StoreError::NotFound)?;
         sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
             .bind(&self.tenant_id.0)
             .bind(id)

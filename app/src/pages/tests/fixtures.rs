@@ -11,11 +11,7 @@ pub(super) fn ts(rel: &str) -> Timestamp {
 }
 
 pub(super) fn tenant(slug: &str, name: &str, current: bool) -> TenantChoice {
-    TenantChoice {
-        slug: slug.to_owned(),
-        name: name.to_owned(),
-        current,
-    }
+    TenantChoice { slug: slug.to_owned(), name: name.to_owned(), current }
 }
 
 pub(super) fn user(tenants: Vec<TenantChoice>) -> ChromeUser {
@@ -31,13 +27,7 @@ pub(super) fn user(tenants: Vec<TenantChoice>) -> ChromeUser {
 }
 
 pub(super) fn chrome(active: Nav, user: Option<ChromeUser>) -> Chrome {
-    Chrome {
-        title: "Page".to_owned(),
-        active,
-        user,
-        csrf: "tok123".to_owned(),
-        flash: None,
-    }
+    Chrome { title: "Page".to_owned(), active, user, csrf: "tok123".to_owned(), flash: None }
 }
 
 pub(super) fn signed_in(active: Nav) -> Chrome {
@@ -56,17 +46,12 @@ pub(super) fn member(id: &str, email: &str, is_you: bool, can_manage: bool) -> M
 }
 
 pub(super) fn roles() -> Vec<String> {
-    ["owner", "admin", "member", "viewer"]
-        .map(str::to_owned)
-        .to_vec()
+    ["owner", "admin", "member", "viewer"].map(str::to_owned).to_vec()
 }
 
 pub(super) fn members_view() -> MembersView {
     MembersView {
-        members: vec![
-            member("u1", "ada@example.com", true, false),
-            member("u2", "bob@example.com", false, true),
-        ],
+        members: vec![member("u1", "ada@example.com", true, false), member("u2", "bob@example.com", false, true)],
         invitations: vec![InvitationRow {
             id: "inv1".to_owned(),
             email: "cy@example.com".to_owned(),
@@ -85,14 +70,8 @@ pub(super) fn members_view() -> MembersView {
 
 pub(super) fn settings_view() -> SettingsView {
     SettingsView {
-        tenant_name: FieldState {
-            value: "Acme".to_owned(),
-            error: None,
-        },
-        time_zone: FieldState {
-            value: "Europe/Berlin".to_owned(),
-            error: None,
-        },
+        tenant_name: FieldState { value: "Acme".to_owned(), error: None },
+        time_zone: FieldState { value: "Europe/Berlin".to_owned(), error: None },
         time_zone_choices: vec!["Europe/Berlin".to_owned(), "UTC".to_owned()],
         can_edit: true,
         tokens: vec![ApiTokenRow {

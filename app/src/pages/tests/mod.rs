@@ -6,6 +6,7 @@ use super::{error, invitation, login, members, overview, section, settings, sign
 use crate::components::StatusBadge;
 use crate::models::*;
 
+mod connections;
 mod fixtures;
 use fixtures::*;
 
@@ -51,10 +52,7 @@ fn tenant_switcher_only_with_two_or_more_tenants() {
     let html = overview::render(signed_in(Nav::Overview), overview_view());
     assert!(!html.contains("/switch-tenant"));
 
-    let two = user(vec![
-        tenant("acme", "Acme", true),
-        tenant("globex", "Globex", false),
-    ]);
+    let two = user(vec![tenant("acme", "Acme", true), tenant("globex", "Globex", false)]);
     let html = overview::render(chrome(Nav::Overview, Some(two)), overview_view());
     assert!(html.contains(r#"action="/switch-tenant""#));
     assert!(html.contains(r#"<option value="acme" selected>Acme</option>"#));
@@ -77,16 +75,10 @@ fn sign_out_and_support_link() {
 #[test]
 fn flash_roles() {
     let mut c = signed_in(Nav::Overview);
-    c.flash = Some(Flash {
-        kind: FlashKind::Success,
-        message: "Saved.".to_owned(),
-    });
+    c.flash = Some(Flash { kind: FlashKind::Success, message: "Saved.".to_owned() });
     let html = overview::render(c.clone(), overview_view());
     assert!(html.contains(r#"<div role="status" class="flash flash--success">Saved.</div>"#));
-    c.flash = Some(Flash {
-        kind: FlashKind::Error,
-        message: "Nope.".to_owned(),
-    });
+    c.flash = Some(Flash { kind: FlashKind::Error, message: "Nope.".to_owned() });
     let html = overview::render(c, overview_view());
     assert!(html.contains(r#"<div role="alert" class="flash flash--error">Nope.</div>"#));
 }
@@ -94,10 +86,7 @@ fn flash_roles() {
 #[test]
 fn login_form() {
     let form = LoginForm {
-        email: FieldState {
-            value: "ada@example.com".to_owned(),
-            error: Some("Enter an email.".to_owned()),
-        },
+        email: FieldState { value: "ada@example.com".to_owned(), error: Some("Enter an email.".to_owned()) },
         error: Some("Wrong email or password.".to_owned()),
         next: "/runs".to_owned(),
     };
@@ -105,31 +94,20 @@ fn login_form() {
     assert_forms_have_csrf(&html);
     assert!(html.contains(r#"action="/login""#));
     assert!(html.contains(r#"<input type="hidden" name="next" value="/runs">"#));
-    assert!(
-        html.contains(r#"<div role="alert" class="form-error">Wrong email or password.</div>"#)
-    );
+    assert!(html.contains(r#"<div role="alert" class="form-error">Wrong email or password.</div>"#));
     assert!(html.contains(r#"aria-invalid="true" aria-describedby="login-email-error""#));
     assert!(html.contains(r#"<p id="login-email-error" class="field-error">Enter an email.</p>"#));
     assert!(html.contains(r#"name="password" type="password""#));
     assert!(html.contains(r#"href="/signup""#));
-    assert!(
-        !html.contains("class=\"sidebar\""),
-        "signed-out pages have no sidebar"
-    );
+    assert!(!html.contains("class=\"sidebar\""), "signed-out pages have no sidebar");
 }
 
 #[test]
 fn signup_form_never_echoes_password() {
     let form = SignupForm {
-        company: FieldState {
-            value: "Acme".to_owned(),
-            error: None,
-        },
+        company: FieldState { value: "Acme".to_owned(), error: None },
         email: FieldState::default(),
-        password: FieldState {
-            value: "hunter2secret".to_owned(),
-            error: Some("Too short.".to_owned()),
-        },
+        password: FieldState { value: "hunter2secret".to_owned(), error: Some("Too short.".to_owned()) },
         error: None,
     };
     let html = signup::render(chrome(Nav::None, None), form);
@@ -270,10 +248,7 @@ fn invitation_labels_depend_on_account() {
     assert!(html.contains(r#"value="cy@example.com" readonly"#));
     assert!(html.contains("Accept invitation"));
 
-    let existing = InvitationView {
-        existing_account: true,
-        ..view
-    };
+    let existing = InvitationView { existing_account: true, ..view };
     let html = invitation::render(chrome(Nav::None, None), existing);
     assert!(html.contains("Your current password"));
 }

@@ -42,16 +42,7 @@ pub struct Me {
 pub async fn me_get(principal: ApiPrincipal) -> Result<Json<Me>, ApiError> {
     let ApiPrincipal { token, tenant } = principal;
     Ok(Json(Me {
-        tenant: TenantInfo {
-            id: tenant.id.0,
-            slug: tenant.slug,
-            name: tenant.name,
-            time_zone: tenant.time_zone,
-        },
-        token: TokenInfo {
-            id: token.id,
-            name: token.name,
-            role: token.role.as_str().into(),
-        },
+        tenant: TenantInfo { id: tenant.id.0, slug: tenant.slug, name: tenant.name, time_zone: tenant.time_zone },
+        token: TokenInfo { id: token.id, name: token.name, role: token.role.as_str().into() },
     }))
 }

@@ -60,9 +60,7 @@ pub async fn members_list_get(
     principal: ApiPrincipal,
 ) -> Result<Json<MemberList>, ApiError> {
     let members = state.store.tenant(&principal.tenant.id).members().await?;
-    Ok(Json(MemberList {
-        members: members.into_iter().map(MemberOut::from).collect(),
-    }))
+    Ok(Json(MemberList { members: members.into_iter().map(MemberOut::from).collect() }))
 }
 
 /// One member of the token's workspace.
@@ -83,11 +81,7 @@ pub async fn members_get(
     principal: ApiPrincipal,
     Path(user_id): Path<String>,
 ) -> Result<Json<MemberOut>, ApiError> {
-    let member = state
-        .store
-        .tenant(&principal.tenant.id)
-        .member(&user_id)
-        .await?;
+    let member = state.store.tenant(&principal.tenant.id).member(&user_id).await?;
     Ok(Json(member.into()))
 }
 
@@ -131,8 +125,6 @@ pub async fn members_patch(
         Err(other) => return Err(other.into()),
     };
     let detail = format!("{} -> {role}", before.role);
-    scope
-        .audit(&principal.audit(&ip, "member.role_changed", &target.email, &detail))
-        .await?;
+    scope.audit(&principal.audit(&ip, "member.role_changed", &target.email, &detail)).await?;
     Ok(Json(scope.member(&user_id).await?.into()))
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{me, members};
+use super::{connections, me, members, providers};
 use crate::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
@@ -13,13 +13,21 @@ use crate::error::{ErrorBody, ErrorDetail};
         title = "Hitch API",
         description = "Hitch's REST API. Authenticate with `Authorization: Bearer <token>`; create tokens under Settings or with `hitch admin create-token`. Errors are always `{\"error\":{\"code\":\"…\",\"message\":\"…\"}}`."
     ),
-    paths(me::me_get, members::members_list_get, members::members_get, members::members_patch),
+    paths(
+        me::me_get, members::members_list_get, members::members_get, members::members_patch,
+        providers::providers_list, connections::connections_create, connections::connections_list,
+        connections::connections_get, connections::connections_test, connections::connections_patch,
+        connections::connections_delete, connections::connections_reconnect
+    ),
     components(schemas(
         ErrorBody, ErrorDetail, me::Me, me::TenantInfo, me::TokenInfo,
-        members::MemberOut, members::MemberList, members::MemberPatch
+        members::MemberOut, members::MemberList, members::MemberPatch,
+        providers::ProviderOut, providers::ProviderList, providers::FieldOut,
+        connections::ConnectionOut, connections::ConnectionList, connections::NewConnection, connections::Created,
+        connections::ConnectionPatch, connections::Reconnect, connections::TestResult
     )),
     modifiers(&BearerAuth),
-    tags((name = "account", description = "Who is calling"), (name = "members", description = "People in the workspace"))
+    tags((name = "account", description = "Who is calling"), (name = "members", description = "People in the workspace"), (name = "connections", description = "Accounts in other systems"))
 )]
 pub struct ApiDoc;
 
@@ -28,10 +36,7 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

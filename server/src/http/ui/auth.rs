@@ -20,21 +20,13 @@ use crate::storage::{NewAuditEntry, StoreError, User, now_ms};
 /// Only local paths are followed after sign-in: never `//evil.example` or `https://…`.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 =>
-        {
-            n.to_owned()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 => n.to_owned(),
         _ => urls::OVERVIEW.to_owned(),
     }
 }
 
 pub async fn home_get(visitor: Visitor) -> Result<Redirect, AppError> {
-    let to = if visitor.session.user_id().await?.is_some() {
-        urls::OVERVIEW
-    } else {
-        urls::LOGIN
-    };
+    let to = if visitor.session.user_id().await?.is_some() { urls::OVERVIEW } else { urls::LOGIN };
     Ok(Redirect::to(to))
 }
 
@@ -49,10 +41,7 @@ pub async fn login_get(visitor: Visitor, Query(q): Query<NextQuery>) -> Result<R
         return Ok(Redirect::to(&next).into_response());
     }
     let chrome = chrome::for_visitor(&visitor.session, "Sign in").await?;
-    let form = LoginForm {
-        next,
-        ..LoginForm::default()
-    };
+    let form = LoginForm { next, ..LoginForm::default() };
     Ok(Html(pages::login::render(chrome, form)).into_response())
 }
 
@@ -78,14 +67,8 @@ pub async fn login_post(
         let next = next.clone();
         async move {
             let chrome = chrome::for_visitor(&session, "Sign in").await?;
-            let form = LoginForm {
-                email: field(&email, email_error),
-                error,
-                next,
-            };
-            Ok::<Response, AppError>(
-                (status, Html(pages::login::render(chrome, form))).into_response(),
-            )
+            let form = LoginForm { email: field(&email, email_error), error, next };
+            Ok::<Response, AppError>((status, Html(pages::login::render(chrome, form))).into_response())
         }
     };
     let email = match Email::parse(&input.email) {
@@ -96,16 +79,8 @@ pub async fn login_post(
     };
     let now = now_ms();
     if let Err(throttled) = throttle::check(&state.store, email.as_str(), &ip.0, now).await? {
-        state
-            .metrics
-            .sign_in_failures
-            .fetch_add(1, Ordering::Relaxed);
-        return rerender(
-            StatusCode::TOO_MANY_REQUESTS,
-            None,
-            Some(throttled.message()),
-        )
-        .await;
+        state.metrics.sign_in_failures.fetch_add(1, Ordering::Relaxed);
+        return rerender(StatusCode::TOO_MANY_REQUESTS, None, Some(throttled.message())).await;
     }
     let user = match state.store.user_by_email(&email).await {
         Ok(user) => Some(user),
@@ -123,8 +98,7 @@ pub async fn login_post(
         Some(user) if verified => user,
         other => {
             record_failure(&state, email.as_str(), other.as_ref(), &ip, now).await?;
-            let message =
-                "That email and password don't match an account. Check both and try again.";
+            let message = "That email and password don't match an account. Check both and try again.";
             return rerender(StatusCode::UNAUTHORIZED, None, Some(message.into())).await;
         }
     };
@@ -132,10 +106,7 @@ pub async fn login_post(
     state.store.clear_login_failures(email.as_str()).await?;
     let memberships = state.store.memberships_of(&user.id).await?;
     let first = memberships.first();
-    visitor
-        .session
-        .sign_in(&user.id, first.map(|m| &m.tenant.id))
-        .await?;
+    visitor.session.sign_in(&user.id, first.map(|m| &m.tenant.id)).await?;
     state.metrics.sign_ins.fetch_add(1, Ordering::Relaxed);
     let entry = NewAuditEntry {
         actor_user_id: Some(user.id.clone()),
@@ -148,11 +119,7 @@ pub async fn login_post(
         Some(m) => state.store.tenant(&m.tenant.id).audit(&entry).await?,
         None => state.store.audit_platform(&entry).await?,
     }
-    let to = if first.is_none() && user.is_support_staff {
-        urls::SUPPORT.to_owned()
-    } else {
-        next
-    };
+    let to = if first.is_none() && user.is_support_staff { urls::SUPPORT.to_owned() } else { next };
     Ok(Redirect::to(&to).into_response())
 }
 
@@ -165,10 +132,7 @@ async fn record_failure(
     ip: &ClientIp,
     now: i64,
 ) -> Result<(), AppError> {
-    state
-        .metrics
-        .sign_in_failures
-        .fetch_add(1, Ordering::Relaxed);
+    state.metrics.sign_in_failures.fetch_add(1, Ordering::Relaxed);
     state.store.record_login_failure(email, &ip.0, now).await?;
     let entry = NewAuditEntry {
         actor: email.to_owned(),
@@ -227,21 +191,11 @@ pub async fn signup_post(
                 error: None,
             };
             let chrome = chrome::for_visitor(&visitor.session, "Create your workspace").await?;
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(pages::signup::render(chrome, form)),
-            )
-                .into_response());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(pages::signup::render(chrome, form))).into_response());
         }
     };
-    let hash = password::hash(&pw)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let (tenant, user) = match state
-        .store
-        .create_tenant_with_owner(&name, &email, &hash)
-        .await
-    {
+    let hash = password::hash(&pw).await.map_err(|e| AppError::Internal(e.into()))?;
+    let (tenant, user) = match state.store.create_tenant_with_owner(&name, &email, &hash).await {
         Ok(created) => created,
         Err(StoreError::Conflict(_)) => {
             let form = SignupForm {
@@ -254,11 +208,7 @@ pub async fn signup_post(
                 error: None,
             };
             let chrome = chrome::for_visitor(&visitor.session, "Create your workspace").await?;
-            return Ok((
-                StatusCode::CONFLICT,
-                Html(pages::signup::render(chrome, form)),
-            )
-                .into_response());
+            return Ok((StatusCode::CONFLICT, Html(pages::signup::render(chrome, form))).into_response());
         }
         Err(other) => return Err(other.into()),
     };
@@ -272,22 +222,11 @@ pub async fn signup_post(
         detail,
         ip: ip.0.clone(),
     };
-    scope
-        .audit(&who(
-            "tenant.created",
-            format!("workspace \"{}\" created by sign-up", tenant.name),
-        ))
-        .await?;
+    scope.audit(&who("tenant.created", format!("workspace \"{}\" created by sign-up", tenant.name))).await?;
     scope.audit(&who("auth.sign_in", String::new())).await?;
-    let message = format!(
-        "Welcome to Hitch. {} is ready: invite your team or create an API token to start.",
-        tenant.name
-    );
-    Ok(
-        redirect_with(&visitor.session, "success", message, urls::OVERVIEW)
-            .await?
-            .into_response(),
-    )
+    let message =
+        format!("Welcome to Hitch. {} is ready: invite your team or create an API token to start.", tenant.name);
+    Ok(redirect_with(&visitor.session, "success", message, urls::OVERVIEW).await?.into_response())
 }
 
 pub async fn logout_post(
@@ -319,21 +258,12 @@ pub struct SwitchInput {
     slug: String,
 }
 
-pub async fn switch_tenant_post(
-    me: CurrentUser,
-    CsrfForm(input): CsrfForm<SwitchInput>,
-) -> Result<Redirect, AppError> {
+pub async fn switch_tenant_post(me: CurrentUser, CsrfForm(input): CsrfForm<SwitchInput>) -> Result<Redirect, AppError> {
     let Some(target) = me.memberships.iter().find(|m| m.tenant.slug == input.slug) else {
         return Err(AppError::NotFound);
     };
     me.session.set_tenant(&target.tenant.id).await?;
-    redirect_with(
-        &me.session,
-        "info",
-        format!("Switched to {}.", target.tenant.name),
-        urls::OVERVIEW,
-    )
-    .await
+    redirect_with(&me.session, "info", format!("Switched to {}.", target.tenant.name), urls::OVERVIEW).await
 }
 
 #[cfg(test)]

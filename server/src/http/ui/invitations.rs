@@ -22,11 +22,7 @@ const INVALID_LINK: &str = "This invitation link is not valid: it was already us
 
 /// The open invitation behind a link, and its tenant's name.
 async fn open_invitation(state: &AppState, token: &str) -> Result<(Invitation, String), AppError> {
-    let invitation = match state
-        .store
-        .invitation_by_token_hash(&tokens::hash(token))
-        .await
-    {
+    let invitation = match state.store.invitation_by_token_hash(&tokens::hash(token)).await {
         Ok(inv) if inv.is_open(now_ms()) => inv,
         Ok(_) | Err(StoreError::NotFound) => return Err(AppError::BadRequest(INVALID_LINK.into())),
         Err(other) => return Err(other.into()),
@@ -36,8 +32,7 @@ async fn open_invitation(state: &AppState, token: &str) -> Result<(Invitation, S
 }
 
 async fn existing_user(state: &AppState, email: &str) -> Result<Option<User>, AppError> {
-    let email = Email::parse(email)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored invitation email: {e}")))?;
+    let email = Email::parse(email).map_err(|e| AppError::Internal(anyhow::anyhow!("stored invitation email: {e}")))?;
     match state.store.user_by_email(&email).await {
         Ok(user) => Ok(Some(user)),
         Err(StoreError::NotFound) => Ok(None),
@@ -64,10 +59,7 @@ pub async fn invitation_get(
     let (invitation, tenant_name) = open_invitation(&state, &token).await?;
     let existing = existing_user(&state, &invitation.email).await?.is_some();
     let chrome = chrome::for_visitor(&visitor.session, "Join a workspace").await?;
-    Ok(Html(pages::invitation::render(
-        chrome,
-        view(&invitation, tenant_name, existing),
-    )))
+    Ok(Html(pages::invitation::render(chrome, view(&invitation, tenant_name, existing))))
 }
 
 #[derive(serde::Deserialize)]
@@ -92,9 +84,7 @@ pub async fn invitation_post(
         let session = visitor.session.clone();
         async move {
             let chrome = chrome::for_visitor(&session, "Join a workspace").await?;
-            Ok::<Response, AppError>(
-                (status, Html(pages::invitation::render(chrome, v))).into_response(),
-            )
+            Ok::<Response, AppError>((status, Html(pages::invitation::render(chrome, v))).into_response())
         }
     };
     let scope = state.store.tenant(&invitation.tenant_id);
@@ -103,22 +93,11 @@ pub async fn invitation_post(
             // Confirming with the account's password is a sign-in: same throttle, same log.
             let now = now_ms();
             if let Err(throttled) = throttle::check(&state.store, &user.email, &ip.0, now).await? {
-                return refuse(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    None,
-                    Some(throttled.message()),
-                )
-                .await;
+                return refuse(StatusCode::TOO_MANY_REQUESTS, None, Some(throttled.message())).await;
             }
             if !password::verify(&user.password_hash, &input.password).await {
-                state
-                    .metrics
-                    .sign_in_failures
-                    .fetch_add(1, Ordering::Relaxed);
-                state
-                    .store
-                    .record_login_failure(&user.email, &ip.0, now)
-                    .await?;
+                state.metrics.sign_in_failures.fetch_add(1, Ordering::Relaxed);
+                state.store.record_login_failure(&user.email, &ip.0, now).await?;
                 return refuse(
                     StatusCode::UNAUTHORIZED,
                     Some("That is not the password of this account.".into()),
@@ -126,43 +105,36 @@ pub async fn invitation_post(
                 )
                 .await;
             }
-            scope
-                .accept_invitation(&invitation, Acceptor::Existing(user))
-                .await
+            scope.accept_invitation(&invitation, Acceptor::Existing(user)).await
         }
         None => {
             let pw = match Password::parse(input.password.clone()) {
                 Ok(pw) => pw,
                 Err(e) => {
-                    return refuse(StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), None)
-                        .await;
+                    return refuse(StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()), None).await;
                 }
             };
-            let hash = password::hash(&pw)
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?;
-            scope
-                .accept_invitation(
-                    &invitation,
-                    Acceptor::New {
-                        password_hash: &hash,
-                    },
-                )
-                .await
+            let hash = password::hash(&pw).await.map_err(|e| AppError::Internal(e.into()))?;
+            scope.accept_invitation(&invitation, Acceptor::New { password_hash: &hash }).await
         }
     };
     let user = match accepted {
         Ok(user) => user,
         Err(StoreError::Invalid(why)) => return Err(AppError::BadRequest(why)),
         Err(StoreError::Conflict(_)) => {
-            return refuse(StatusCode::CONFLICT, None, Some("An account with this email was just created. Open the link again and sign in with its password.".into())).await;
+            return refuse(
+                StatusCode::CONFLICT,
+                None,
+                Some(
+                    "An account with this email was just created. Open the link again and sign in with its password."
+                        .into(),
+                ),
+            )
+            .await;
         }
         Err(other) => return Err(other.into()),
     };
-    visitor
-        .session
-        .sign_in(&user.id, Some(&invitation.tenant_id))
-        .await?;
+    visitor.session.sign_in(&user.id, Some(&invitation.tenant_id)).await?;
     let entry = NewAuditEntry {
         actor_user_id: Some(user.id.clone()),
         actor: user.email.clone(),
@@ -172,13 +144,6 @@ pub async fn invitation_post(
         ip: ip.0.clone(),
     };
     scope.audit(&entry).await?;
-    let message = format!(
-        "Welcome to {tenant_name}. You joined as {}.",
-        invitation.role
-    );
-    Ok(
-        redirect_with(&visitor.session, "success", message, urls::OVERVIEW)
-            .await?
-            .into_response(),
-    )
+    let message = format!("Welcome to {tenant_name}. You joined as {}.", invitation.role);
+    Ok(redirect_with(&visitor.session, "success", message, urls::OVERVIEW).await?.into_response())
 }

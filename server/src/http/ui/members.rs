@@ -36,10 +36,7 @@ async fn render(state: &AppState, member: &Member, form: InviteForm) -> Result<S
     let viewer = Some((member.me.user.id.as_str(), member.role));
     let members = scope.members().await?;
     let sole_owner = members.iter().filter(|m| m.role == Role::Owner).count() == 1;
-    let members = members
-        .iter()
-        .map(|m| member_row(m, viewer, sole_owner, tz, now))
-        .collect();
+    let members = members.iter().map(|m| member_row(m, viewer, sole_owner, tz, now)).collect();
     // Only admins see pending invitations: the list reveals who is about to join.
     let invitations = if can_manage {
         scope
@@ -71,15 +68,8 @@ async fn render(state: &AppState, member: &Member, form: InviteForm) -> Result<S
     Ok(pages::members::render(chrome, view))
 }
 
-pub async fn members_get(
-    State(state): State<AppState>,
-    member: Member,
-) -> Result<Html<String>, AppError> {
-    let form = InviteForm {
-        email: FieldState::default(),
-        role: Role::Editor.as_str().into(),
-        created: None,
-    };
+pub async fn members_get(State(state): State<AppState>, member: Member) -> Result<Html<String>, AppError> {
+    let form = InviteForm { email: FieldState::default(), role: Role::Editor.as_str().into(), created: None };
     Ok(Html(render(&state, &member, form).await?))
 }
 
@@ -100,9 +90,7 @@ pub async fn members_invite_post(
     member.require(Role::Admin, "invite members")?;
     let role = Role::parse(&input.role).map_err(|e| AppError::BadRequest(e.to_string()))?;
     if !member.role.grantable().contains(&role) {
-        return Err(AppError::Forbidden(format!(
-            "Only owners can invite someone as {role}."
-        )));
+        return Err(AppError::Forbidden(format!("Only owners can invite someone as {role}.")));
     }
     let email = match Email::parse(&input.email) {
         Ok(email) => email,
@@ -112,44 +100,22 @@ pub async fn members_invite_post(
                 role: role.as_str().into(),
                 created: None,
             };
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(render(&state, &member, form).await?),
-            )
-                .into_response());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(render(&state, &member, form).await?)).into_response());
         }
     };
     let token = tokens::generate("");
     let scope = state.store.tenant(&member.tenant.id);
-    match scope
-        .create_invitation(
-            &email,
-            role,
-            &tokens::hash(&token),
-            &member.me.user.id,
-            INVITATION_TTL_MS,
-        )
-        .await
-    {
+    match scope.create_invitation(&email, role, &tokens::hash(&token), &member.me.user.id, INVITATION_TTL_MS).await {
         Ok(_) => {}
         Err(StoreError::Conflict(_)) => {
             let error = format!("{email} is already a member of {}.", member.tenant.name);
-            let form = InviteForm {
-                email: field(&input.email, Some(error)),
-                role: role.as_str().into(),
-                created: None,
-            };
-            return Ok((
-                StatusCode::CONFLICT,
-                Html(render(&state, &member, form).await?),
-            )
-                .into_response());
+            let form =
+                InviteForm { email: field(&input.email, Some(error)), role: role.as_str().into(), created: None };
+            return Ok((StatusCode::CONFLICT, Html(render(&state, &member, form).await?)).into_response());
         }
         Err(other) => return Err(other.into()),
     }
-    scope
-        .audit(&member.audit(&ip, "member.invited", email.as_str(), &format!("as {role}")))
-        .await?;
+    scope.audit(&member.audit(&ip, "member.invited", email.as_str(), &format!("as {role}"))).await?;
     // The link is shown in this response only (no redirect), so it is never stored anywhere
     // but as a hash.
     let link = state.settings.absolute_url(&urls::invitation(&token));
@@ -158,11 +124,7 @@ pub async fn members_invite_post(
         role: role.as_str().into(),
         created: Some((email.to_string(), link)),
     };
-    Ok((
-        StatusCode::CREATED,
-        Html(render(&state, &member, form).await?),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, Html(render(&state, &member, form).await?)).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -183,24 +145,14 @@ pub async fn members_role_post(
     let scope = state.store.tenant(&member.tenant.id);
     let target = scope.member(&user_id).await?;
     if !member.role.can_manage(target.role) || !member.role.can_manage(role) {
-        return Err(AppError::Forbidden(
-            "Only owners can make someone an owner or change an owner's role.".into(),
-        ));
+        return Err(AppError::Forbidden("Only owners can make someone an owner or change an owner's role.".into()));
     }
     let session = &member.me.session;
     match scope.change_role(&user_id, role).await {
         Ok(before) => {
             let detail = format!("{} -> {role}", before.role);
-            scope
-                .audit(&member.audit(&ip, "member.role_changed", &target.email, &detail))
-                .await?;
-            redirect_with(
-                session,
-                "success",
-                format!("{} is now {role}.", target.email),
-                urls::MEMBERS,
-            )
-            .await
+            scope.audit(&member.audit(&ip, "member.role_changed", &target.email, &detail)).await?;
+            redirect_with(session, "success", format!("{} is now {role}.", target.email), urls::MEMBERS).await
         }
         Err(StoreError::Invalid(why)) => redirect_with(session, "error", why, urls::MEMBERS).await,
         Err(other) => Err(other.into()),
@@ -218,33 +170,15 @@ pub async fn members_remove_post(
     let scope = state.store.tenant(&member.tenant.id);
     let target = scope.member(&user_id).await?;
     if !member.role.can_manage(target.role) {
-        return Err(AppError::Forbidden(
-            "Only owners can remove an owner.".into(),
-        ));
+        return Err(AppError::Forbidden("Only owners can remove an owner.".into()));
     }
     let session = &member.me.session;
     match scope.remove_member(&user_id).await {
         Ok(_) => {
-            scope
-                .audit(&member.audit(
-                    &ip,
-                    "member.removed",
-                    &target.email,
-                    &format!("was {}", target.role),
-                ))
-                .await?;
-            let to = if user_id == member.me.user.id {
-                urls::OVERVIEW
-            } else {
-                urls::MEMBERS
-            };
-            redirect_with(
-                session,
-                "success",
-                format!("{} was removed from {}.", target.email, member.tenant.name),
-                to,
-            )
-            .await
+            scope.audit(&member.audit(&ip, "member.removed", &target.email, &format!("was {}", target.role))).await?;
+            let to = if user_id == member.me.user.id { urls::OVERVIEW } else { urls::MEMBERS };
+            redirect_with(session, "success", format!("{} was removed from {}.", target.email, member.tenant.name), to)
+                .await
         }
         Err(StoreError::Invalid(why)) => redirect_with(session, "error", why, urls::MEMBERS).await,
         Err(other) => Err(other.into()),
@@ -261,12 +195,7 @@ pub async fn invitations_revoke_post(
     member.require(Role::Admin, "revoke invitations")?;
     let scope = state.store.tenant(&member.tenant.id);
     let invitation = scope.revoke_invitation(&id).await?;
-    scope
-        .audit(&member.audit(&ip, "member.invitation_revoked", &invitation.email, ""))
-        .await?;
-    let message = format!(
-        "The invitation for {} was revoked; its link no longer works.",
-        invitation.email
-    );
+    scope.audit(&member.audit(&ip, "member.invitation_revoked", &invitation.email, "")).await?;
+    let message = format!("The invitation for {} was revoked; its link no longer works.", invitation.email);
     redirect_with(&member.me.session, "success", message, urls::MEMBERS).await
 }

@@ -2,6 +2,9 @@
 //! server redirects (303) with a flash message; pages work without JavaScript.
 
 pub mod auth;
+pub mod connect;
+mod connection_views;
+pub mod connections;
 pub mod error_page;
 pub mod invitations;
 pub mod members;
@@ -29,10 +32,7 @@ pub async fn redirect_with(
 
 /// A form field from the optional string a form posted.
 pub fn field(value: &str, error: Option<String>) -> hitch_app::models::FieldState {
-    hitch_app::models::FieldState {
-        value: value.to_owned(),
-        error,
-    }
+    hitch_app::models::FieldState { value: value.to_owned(), error }
 }
 
 /// A form with no fields besides the CSRF token (buttons such as "Sign out", "Revoke").

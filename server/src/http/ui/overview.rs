@@ -10,19 +10,17 @@ use crate::http::chrome;
 use crate::http::extractors::Member;
 use crate::state::AppState;
 
-pub async fn overview_get(
-    State(state): State<AppState>,
-    member: Member,
-) -> Result<Html<String>, AppError> {
+pub async fn overview_get(State(state): State<AppState>, member: Member) -> Result<Html<String>, AppError> {
     let scope = state.store.tenant(&member.tenant.id);
     let members = scope.member_count().await?;
     let tokens = scope.api_tokens().await?.len();
+    let connections = scope.connection_count().await?;
     let admin = member.role.can_administer();
     let editor = member.role.can_edit();
     let view = OverviewView {
-        // Connections, recipes, runs and record errors are stored once those features land;
-        // until then a workspace has none of them, and the tiles say so truthfully.
-        connections: 0,
+        connections,
+        // Recipes, runs and record errors are stored once those features land; until then a
+        // workspace has none of them, and the tiles say so truthfully.
         recipes: 0,
         runs_last_24h: 0,
         open_errors: 0,
@@ -35,30 +33,29 @@ pub async fn overview_get(
                 } else {
                     "An admin of this workspace links the systems you use (Stripe, HubSpot, a PostgreSQL table, any HTTP API).".into()
                 },
-                done: false,
-                href: admin.then(|| urls::CONNECTIONS.into()),
+                done: connections > 0,
+                href: admin.then(|| urls::CONNECTIONS_NEW.into()),
             },
             ChecklistItem {
                 title: "Create a sync recipe".into(),
                 detail: if editor {
                     "Choose a source and a destination, map the fields, preview on real records, then run it.".into()
                 } else {
-                    "Editors choose a source and a destination, map the fields and run it; you will see every run.".into()
+                    "Editors choose a source and a destination, map the fields and run it; you will see every run."
+                        .into()
                 },
                 done: false,
                 href: editor.then(|| urls::RECIPES.into()),
             },
             ChecklistItem {
                 title: "Invite your team".into(),
-                detail: "Admins manage credentials, editors build recipes, viewers watch runs."
-                    .into(),
+                detail: "Admins manage credentials, editors build recipes, viewers watch runs.".into(),
                 done: members > 1,
                 href: admin.then(|| urls::MEMBERS.into()),
             },
             ChecklistItem {
                 title: "Create an API token".into(),
-                detail: "Script Hitch from CI or your own tools through the REST API at /api/v1."
-                    .into(),
+                detail: "Script Hitch from CI or your own tools through the REST API at /api/v1.".into(),
                 done: tokens > 0,
                 href: admin.then(|| urls::SETTINGS.into()),
             },

@@ -21,8 +21,7 @@ pub fn member_row(
         role: m.role.as_str().into(),
         joined: timestamp(m.joined_at, tz, now),
         is_you: viewer.is_some_and(|(id, _)| id == m.user_id),
-        can_manage: viewer.is_some_and(|(_, role)| role.can_manage(m.role))
-            && !(sole_owner && m.role == Role::Owner),
+        can_manage: viewer.is_some_and(|(_, role)| role.can_manage(m.role)) && !(sole_owner && m.role == Role::Owner),
     }
 }
 

@@ -25,28 +25,9 @@ async fn render(member: Member, s: Section) -> Result<Html<String>, AppError> {
         lead: s.lead.into(),
         empty_title: s.empty_title.into(),
         empty_body: s.empty_body.into(),
-        next_step: s
-            .next
-            .map(|(label, href)| (label.to_owned(), href.to_owned())),
+        next_step: s.next.map(|(label, href)| (label.to_owned(), href.to_owned())),
     };
     Ok(Html(pages::section::render(chrome, view)))
-}
-
-pub async fn connections_get(member: Member) -> Result<Html<String>, AppError> {
-    let admin = member.role.can_administer();
-    render(member, Section {
-        nav: Nav::Connections,
-        title: "Connections",
-        lead: "Accounts in the systems your business uses. Hitch keeps their credentials encrypted and checks that they still work.",
-        empty_title: "No connections yet",
-        empty_body: if admin {
-            "Each connection you add shows here with its health: healthy, needs reconnect or failing. Connecting accounts (OAuth sign-in or API key) is being built next; meanwhile, invite the people who hold those accounts."
-        } else {
-            "Each connection shows here with its health. An admin of this workspace adds connections; ask one to connect the systems you need."
-        },
-        next: admin.then_some(("Invite your team", urls::MEMBERS)),
-    })
-    .await
 }
 
 pub async fn recipes_get(member: Member) -> Result<Html<String>, AppError> {

@@ -69,23 +69,14 @@ async fn render(state: &AppState, member: &Member, posted: Posted) -> Result<Str
                 last_used: t.last_used_at.map(|at| timestamp(at, tz, now)),
             })
             .collect();
-        let audit = scope
-            .audit_log(AUDIT_ROWS)
-            .await?
-            .iter()
-            .map(|e| audit_row(e, tz, now))
-            .collect();
+        let audit = scope.audit_log(AUDIT_ROWS).await?.iter().map(|e| audit_row(e, tz, now)).collect();
         (tokens, audit)
     } else {
         (Vec::new(), Vec::new())
     };
     let view = SettingsView {
-        tenant_name: posted
-            .name
-            .unwrap_or_else(|| field(&member.tenant.name, None)),
-        time_zone: posted
-            .time_zone
-            .unwrap_or_else(|| field(&member.tenant.time_zone, None)),
+        tenant_name: posted.name.unwrap_or_else(|| field(&member.tenant.name, None)),
+        time_zone: posted.time_zone.unwrap_or_else(|| field(&member.tenant.time_zone, None)),
         time_zone_choices: COMMON_ZONES.iter().map(|z| (*z).to_owned()).collect(),
         can_edit: admin,
         tokens,
@@ -98,10 +89,7 @@ async fn render(state: &AppState, member: &Member, posted: Posted) -> Result<Str
     Ok(pages::settings::render(chrome, view))
 }
 
-pub async fn settings_get(
-    State(state): State<AppState>,
-    member: Member,
-) -> Result<Html<String>, AppError> {
+pub async fn settings_get(State(state): State<AppState>, member: Member) -> Result<Html<String>, AppError> {
     Ok(Html(render(&state, &member, Posted::default()).await?))
 }
 
@@ -120,10 +108,7 @@ pub async fn settings_post(
     CsrfForm(input): CsrfForm<SettingsInput>,
 ) -> Result<Response, AppError> {
     member.require(Role::Admin, "change workspace settings")?;
-    let (name, tz) = match (
-        TenantName::parse(&input.name),
-        TimeZone::parse(&input.time_zone),
-    ) {
+    let (name, tz) = match (TenantName::parse(&input.name), TimeZone::parse(&input.time_zone)) {
         (Ok(name), Ok(tz)) => (name, tz),
         (name, tz) => {
             let posted = Posted {
@@ -131,27 +116,14 @@ pub async fn settings_post(
                 time_zone: Some(field(&input.time_zone, tz.err().map(|e| e.to_string()))),
                 ..Posted::default()
             };
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(render(&state, &member, posted).await?),
-            )
-                .into_response());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(render(&state, &member, posted).await?)).into_response());
         }
     };
     let scope = state.store.tenant(&member.tenant.id);
     scope.update_profile(&name, &tz).await?;
     let detail = format!("name \"{}\", time zone {}", name.as_str(), tz.name());
-    scope
-        .audit(&member.audit(&ip, "tenant.settings_changed", &member.tenant.slug, &detail))
-        .await?;
-    Ok(redirect_with(
-        &member.me.session,
-        "success",
-        "Workspace settings saved.",
-        urls::SETTINGS,
-    )
-    .await?
-    .into_response())
+    scope.audit(&member.audit(&ip, "tenant.settings_changed", &member.tenant.slug, &detail)).await?;
+    Ok(redirect_with(&member.me.session, "success", "Workspace settings saved.", urls::SETTINGS).await?.into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -171,50 +143,26 @@ pub async fn tokens_create_post(
     member.require(Role::Admin, "create API tokens")?;
     let role = Role::parse(&input.role).map_err(|e| AppError::BadRequest(e.to_string()))?;
     if !member.role.grantable().contains(&role) {
-        return Err(AppError::Forbidden(format!(
-            "Only owners can create a token with the {role} role."
-        )));
+        return Err(AppError::Forbidden(format!("Only owners can create a token with the {role} role.")));
     }
     let name = input.name.trim();
     let n = name.chars().count();
     if !(1..=60).contains(&n) || name.chars().any(char::is_control) {
         let posted = Posted {
-            token_name: field(
-                &input.name,
-                Some("Name the token (1 to 60 characters), e.g. \"CI deploys\".".into()),
-            ),
+            token_name: field(&input.name, Some("Name the token (1 to 60 characters), e.g. \"CI deploys\".".into())),
             ..Posted::default()
         };
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Html(render(&state, &member, posted).await?),
-        )
-            .into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(render(&state, &member, posted).await?)).into_response());
     }
     let secret = tokens::generate(tokens::API_TOKEN_PREFIX);
     let scope = state.store.tenant(&member.tenant.id);
     scope
-        .create_api_token(
-            name,
-            role,
-            &tokens::hash(&secret),
-            &tokens::last_four(&secret),
-            Some(&member.me.user.id),
-        )
+        .create_api_token(name, role, &tokens::hash(&secret), &tokens::last_four(&secret), Some(&member.me.user.id))
         .await?;
-    scope
-        .audit(&member.audit(&ip, "api_token.created", name, &format!("role {role}")))
-        .await?;
+    scope.audit(&member.audit(&ip, "api_token.created", name, &format!("role {role}"))).await?;
     // Shown in this response only; from now on only its last four characters are known.
-    let posted = Posted {
-        new_token: Some(secret),
-        ..Posted::default()
-    };
-    Ok((
-        StatusCode::CREATED,
-        Html(render(&state, &member, posted).await?),
-    )
-        .into_response())
+    let posted = Posted { new_token: Some(secret), ..Posted::default() };
+    Ok((StatusCode::CREATED, Html(render(&state, &member, posted).await?)).into_response())
 }
 
 pub async fn tokens_revoke_post(
@@ -227,12 +175,7 @@ pub async fn tokens_revoke_post(
     member.require(Role::Admin, "revoke API tokens")?;
     let scope = state.store.tenant(&member.tenant.id);
     let token = scope.revoke_api_token(&id).await?;
-    scope
-        .audit(&member.audit(&ip, "api_token.revoked", &token.name, ""))
-        .await?;
-    let message = format!(
-        "The token \"{}\" was revoked; requests using it now get 401.",
-        token.name
-    );
+    scope.audit(&member.audit(&ip, "api_token.revoked", &token.name, "")).await?;
+    let message = format!("The token \"{}\" was revoked; requests using it now get 401.", token.name);
     redirect_with(&member.me.session, "success", message, urls::SETTINGS).await
 }

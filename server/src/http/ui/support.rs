@@ -44,29 +44,14 @@ pub async fn support_tenant_get(
     let tenant = state.store.tenant_by_slug(&slug).await?;
     let scope = state.store.tenant(&tenant.id);
     // Written before the data is read, so an access is on record even if rendering fails.
-    let mut entry = me.audit(
-        &ip,
-        "support.viewed",
-        &tenant.slug,
-        "members and audit log, read-only",
-    );
+    let mut entry = me.audit(&ip, "support.viewed", &tenant.slug, "members and audit log, read-only");
     entry.actor = format!("support:{}", me.user.email);
     scope.audit(&entry).await?;
     let tz = crate::http::display::zone(&tenant.time_zone);
     let now = now_ms();
     let view = SupportTenantView {
-        members: scope
-            .members()
-            .await?
-            .iter()
-            .map(|m| member_row(m, None, false, tz, now))
-            .collect(),
-        audit: scope
-            .audit_log(200)
-            .await?
-            .iter()
-            .map(|e| audit_row(e, tz, now))
-            .collect(),
+        members: scope.members().await?.iter().map(|m| member_row(m, None, false, tz, now)).collect(),
+        audit: scope.audit_log(200).await?.iter().map(|e| audit_row(e, tz, now)).collect(),
         name: tenant.name,
         slug: tenant.slug,
         time_zone: tenant.time_zone,

@@ -1,0 +1,44 @@
+//! Periodic health checks: every connection is checked again when its last check is older
+//! than [`STALE_AFTER_MS`], so a revoked grant shows up as "needs reconnect" before a run
+//! trips over it. Checks run one at a time to stay gentle on providers' rate limits.
+
+use std::time::Duration;
+
+use crate::state::AppState;
+use crate::storage::now_ms;
+
+pub const STALE_AFTER_MS: i64 = 15 * 60 * 1000;
+const TICK: Duration = Duration::from_secs(60);
+const BATCH: i64 = 20;
+
+/// Checks what is due now; returns how many connections were checked.
+pub async fn check_due(state: &AppState) -> usize {
+    let due = match state.store.connections_due_for_check(now_ms() - STALE_AFTER_MS, BATCH).await {
+        Ok(due) => due,
+        Err(err) => {
+            tracing::warn!(error = %err, "health checks: listing due connections failed");
+            return 0;
+        }
+    };
+    let mut checked = 0;
+    for (tenant_id, id) in due {
+        let Ok(connection) = state.store.tenant(&tenant_id).connection(&id).await else {
+            continue;
+        };
+        if let Err(err) = super::connect::test(state, &connection).await {
+            tracing::info!(connection = %id, provider = %connection.provider, error = %err, "health check failed");
+        }
+        checked += 1;
+    }
+    checked
+}
+
+/// The background loop `hitch serve` runs.
+pub async fn run(state: AppState) {
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        check_due(&state).await;
+    }
+}
