@@ -240,3 +240,82 @@ fn default_config_prints_an_example() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("database_url") && stdout(&out).contains("HITCH_"));
 }
+
+/// Spawns `hitch args…` in the background with `env`, output discarded.
+fn spawn(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Child {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("HITCH_DATABASE_URL")
+        .env_remove("HITCH_MASTER_KEY")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// With the key in a file, `hitch admin rotate-key` adds a new key and re-encrypts every
+/// credential while the server runs; the server picks the new key up by itself.
+#[tokio::test]
+async fn rotate_key_while_serving() {
+    let dir = temp_dir();
+    let (sandbox_port, port) = (free_port(), free_port());
+    let mut sandbox = spawn(&dir, &[], &["sandbox", "--bind", &format!("127.0.0.1:{sandbox_port}")]);
+    wait_ready(&format!("http://127.0.0.1:{sandbox_port}/_sandbox/health"), &mut sandbox).await;
+    let env = vec![
+        ("HITCH_BIND", format!("127.0.0.1:{port}")),
+        ("HITCH_PROVIDERS_SANDBOX", format!("http://127.0.0.1:{sandbox_port}")),
+    ];
+    let mut server = spawn(&dir, &env, &["serve"]);
+    wait_ready(&format!("http://127.0.0.1:{port}/readyz"), &mut server).await;
+    assert!(hitch(&dir, &env, &["admin", "create-tenant", "--name", "Acme"], "").status.success());
+    let token = stdout(&hitch(&dir, &env, &["admin", "create-token", "--tenant", "acme", "--name", "ops"], ""));
+
+    let api = reqwest::Client::new();
+    let created: serde_json::Value = api
+        .post(format!("http://127.0.0.1:{port}/api/v1/connections"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"provider":"stripe","label":"Stripe","credentials":{"api_key":"sk_test_sandbox_rotate_1234"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["connection"]["id"].as_str().unwrap().to_owned();
+    let key_file = dir.join("hitch-data/master.key");
+    let old_key = std::fs::read_to_string(&key_file).unwrap();
+
+    let rotated = hitch(&dir, &env, &["admin", "rotate-key"], "");
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let new_id = stdout(&rotated);
+    let lines: Vec<String> = std::fs::read_to_string(&key_file).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "the key file keeps the old key after the new one");
+    assert_eq!(lines[1], old_key.trim());
+    assert_eq!(hitch::secrets::MasterKey::from_base64(&lines[0]).unwrap().id(), new_id);
+
+    let tested: serde_json::Value = api
+        .post(format!("http://127.0.0.1:{port}/api/v1/connections/{id}/test"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tested["ok"], true, "the running server lost the credentials: {tested}");
+    let store =
+        hitch::storage::Store::connect(&format!("sqlite://{}?mode=rw", dir.join("hitch-data/hitch.db").display()), 1)
+            .await
+            .unwrap();
+    let rows = store.sealed_credentials().await.unwrap();
+    assert!(rows.iter().all(|r| r.key_id == new_id), "not every credential is under the new key");
+    store.close().await;
+
+    for child in [&mut server, &mut sandbox] {
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        wait_exit(child, Duration::from_secs(15));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

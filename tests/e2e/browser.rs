@@ -29,13 +29,17 @@ fn run() -> Result<(), Failed> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let db = TestDatabase::create(Backend::Sqlite).await.map_err(|e| format!("{e:#}"))?;
-        let app = TestApp::spawn(&db, &[]).await.map_err(|e| format!("{e:#}"))?;
+        let (sandbox, _sandbox_task) = crate::connections::sandbox().await.map_err(|e| format!("{e:#}"))?;
+        let app = TestApp::spawn(&db, &[("HITCH_PROVIDERS_SANDBOX", sandbox.as_str())])
+            .await
+            .map_err(|e| format!("{e:#}"))?;
         let shots =
             std::env::var("HITCH_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|_| db.data_dir().join("screenshots"));
         let output = tokio::process::Command::new("node")
             .arg(node_peers::node_dir().join("walkthrough.mjs"))
             .arg(&app.base)
             .arg(&shots)
+            .arg(&sandbox)
             .env("CHROMIUM", node_peers::chromium())
             .kill_on_drop(true)
             .output()

@@ -77,6 +77,8 @@ fn all_tests() -> Vec<(&'static str, TestFn)> {
         oauth::tokens_refresh_once_across_processes,
         oauth::revoked_grant_needs_reconnect,
         oauth::static_tokens_are_taken_like_api_keys,
+        oauth::a_token_ended_early_is_refreshed_once_after_401,
+        oauth::health_checks_find_revoked_grants,
         secrets::no_secret_in_the_database_or_the_logs,
         secrets::credentials_survive_key_rotation,
     ]

@@ -246,3 +246,51 @@ pub async fn static_tokens_are_taken_like_api_keys(app: TestApp) -> anyhow::Resu
     ensure!(created["connection"]["access_token_expires_at"].is_null(), "a static token got an expiry");
     app.stop().await
 }
+
+pub async fn a_token_ended_early_is_refreshed_once_after_401(app: TestApp) -> anyhow::Result<()> {
+    let (sandbox, _guard) = sandbox().await?;
+    let app = app.with_sandbox(&sandbox).await?;
+    app.signup("Acme", "owner@acme.test").await?;
+    let token = app.token("acme", Role::Admin).await?;
+    let id = connect_via_api(&app, &token, "hubspot").await?;
+    // The provider's clock jumps two hours: it ends the access token that Hitch still
+    // believes valid for an hour, so the check gets a 401.
+    let control = reqwest::Client::new();
+    control
+        .post(format!("{sandbox}/_sandbox/clock/advance"))
+        .json(&json!({"secs": 7200}))
+        .send()
+        .await?
+        .error_for_status()?;
+    let tested: Value = app
+        .api()
+        .post(app.url(&format!("/api/v1/connections/{id}/test")))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    ensure!(tested["ok"] == true && tested["status"] == "active", "{tested}");
+    let stats: Value = control.get(format!("{sandbox}/_sandbox/oauth/hubspot/stats")).send().await?.json().await?;
+    ensure!(stats["token_requests"]["refresh_token"] == 1, "{stats}");
+    let tenant = app.store().tenant_by_slug("acme").await?;
+    let events = app.store().tenant(&tenant.id).connection_events(&id, 10).await?;
+    ensure!(events.iter().any(|e| e.kind == "refreshed"), "{events:?}");
+    app.stop().await
+}
+
+pub async fn health_checks_find_revoked_grants(app: TestApp) -> anyhow::Result<()> {
+    let (sandbox, _guard) = sandbox().await?;
+    let app = app.with_sandbox(&sandbox).await?;
+    app.signup("Acme", "owner@acme.test").await?;
+    let token = app.token("acme", Role::Admin).await?;
+    let id = connect_via_api(&app, &token, "xero").await?;
+    reqwest::Client::new().post(format!("{sandbox}/_sandbox/oauth/xero/revoke")).send().await?.error_for_status()?;
+    // Never checked since sign-in, so due now.
+    let checked = hitch::connections::health::check_due(&app.state).await;
+    ensure!(checked == 1, "{checked} connections checked");
+    let c = connection(&app, &token, &id).await?;
+    ensure!(c["status"] == "needs_reauth" && c["last_check_ok"] == false, "{c}");
+    ensure!(hitch::connections::health::check_due(&app.state).await == 0, "checked again at once");
+    app.stop().await
+}
