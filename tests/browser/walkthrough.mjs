@@ -1,7 +1,13 @@
-// Browser walkthrough of the Hitch UI: sign-up, navigation, settings, API tokens, members,
-// invitations, a viewer's view, mobile width and dark mode, with no JavaScript errors anywhere.
+// Browser walkthrough of the Hitch UI: sign-up, navigation, settings, API tokens, connections
+// (catalog, an API key, OAuth sign-in at the sandbox: approve, deny, revoke and reconnect,
+// delete), members, invitations, a viewer's view, mobile width and dark mode, with no
+// JavaScript errors anywhere.
 //
-// Usage: node tests/browser/walkthrough.mjs <base_url> <screenshot_dir>
+// Usage: node tests/browser/walkthrough.mjs <base_url> <screenshot_dir> <sandbox_url>
+//
+// <sandbox_url> is a running `hitch sandbox`; the server under test must have been started with
+// HITCH_PROVIDERS_SANDBOX set to it, so every provider (consent pages, token endpoints,
+// account checks) is the sandbox's stand-in.
 //
 // Drives a system Chromium (CHROMIUM, default /usr/bin/chromium) through playwright-core; it
 // never downloads a browser. Exits 0 after printing "browser walkthrough: N steps passed";
@@ -17,12 +23,13 @@ const STEP_TIMEOUT_MS = 30_000;
 const ACTION_TIMEOUT_MS = 10_000;
 const NAVIGATION_TIMEOUT_MS = 15_000;
 
-const [baseArg, shotArg] = process.argv.slice(2);
-if (!baseArg || !shotArg) {
-  console.error('usage: node walkthrough.mjs <base_url> <screenshot_dir>');
+const [baseArg, shotArg, sandboxArg] = process.argv.slice(2);
+if (!baseArg || !shotArg || !sandboxArg) {
+  console.error('usage: node walkthrough.mjs <base_url> <screenshot_dir> <sandbox_url>');
   process.exit(2);
 }
 const BASE = baseArg.replace(/\/+$/, '');
+const SANDBOX = sandboxArg.replace(/\/+$/, '');
 const SHOTS = path.resolve(shotArg);
 fs.mkdirSync(SHOTS, { recursive: true });
 
@@ -33,6 +40,13 @@ const OWNER_PASSWORD = 'correct horse battery';
 const INVITEE_EMAIL = `new.person+${TS}@example.com`;
 const INVITEE_PASSWORD = 'another good password';
 const SECTIONS = ['Connections', 'Recipes', 'Runs', 'Errors', 'Alerts', 'Settings'];
+// The sandbox's deterministic credentials and identities (server/src/sandbox/mod.rs).
+const STRIPE_LABEL = 'Stripe (test)';
+const STRIPE_WRONG_KEY = 'sk_test_wrong_0000';
+const STRIPE_KEY = 'sk_test_sandbox_walkthrough_4242';
+const STRIPE_ACCOUNT = 'acct_1HitchSandbox000';
+const HUBSPOT_LABEL = 'HubSpot';
+const HUBSPOT_PORTAL = '24681357';
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hitch-chromium-'));
 let context = null;
@@ -155,6 +169,49 @@ async function pageText(page) {
       return `(page text unavailable: ${e.message})`;
     }
   }
+}
+
+// The flash banner of the current page: kind is success (role=status) or error (role=alert).
+function flash(page, kind) {
+  const role = kind === 'error' ? 'alert' : 'status';
+  return page.locator(`.flash--${kind}[role="${role}"]`);
+}
+
+// The status word next to a connection's name on its page.
+async function connectionStatus(page) {
+  return (await page.locator('.connection-meta .status').innerText()).trim();
+}
+
+// A definition list row of a connection's details, by its term.
+async function detail(page, term) {
+  const row = page.locator('dl.details > div').filter({ has: page.locator('dt', { hasText: term }) });
+  return (await row.locator('dd').innerText()).trim();
+}
+
+function onConnectionPage(page) {
+  const p = pathOf(page);
+  return /^\/connections\/[^/]+$/.test(p) && p !== '/connections/new';
+}
+
+// The rows of the Connections table (none when the page shows its empty state).
+function connectionRows(page) {
+  return page.getByRole('table', { name: 'Connections' }).locator('tbody tr');
+}
+
+// POSTs to the sandbox's control API.
+async function sandboxControl(p) {
+  const res = await withTimeout(fetch(SANDBOX + p, { method: 'POST' }), ACTION_TIMEOUT_MS, `POST ${p}`);
+  const body = await res.text();
+  check(res.ok, `sandbox ${p} answered ${res.status}: ${body.slice(0, 300)}`);
+  return body;
+}
+
+// On a Hitch connect/reconnect page: "Sign in with <provider>" must land on the sandbox's
+// consent page.
+async function signInAtSandbox(page, provider) {
+  await submitAndWait(page, page.getByRole('button', { name: `Sign in with ${provider}`, exact: true }));
+  check(page.url().startsWith(`${SANDBOX}/`), `expected the sandbox consent page, got ${page.url()}`);
+  await page.getByRole('heading', { level: 1, name: `Hitch sandbox · ${provider}` }).waitFor();
 }
 
 async function reportFailure(err) {
@@ -321,7 +378,189 @@ async function main() {
     check(bad.status === 401, `a wrong token got ${bad.status}, expected 401`);
   });
 
+  let stripePath = '';
+  let hubspotPath = '';
+
+  await step('connections: empty state, catalog search and category filter', async () => {
+    await clickAndWait(
+      page,
+      page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections', exact: true }),
+    );
+    check(pathOf(page) === '/connections', `expected /connections, got ${page.url()}`);
+    await page.getByRole('heading', { name: 'No connections yet' }).waitFor();
+    check((await connectionRows(page).count()) === 0, 'a new workspace lists connections');
+    const add = page.getByRole('link', { name: 'Add connection', exact: true });
+    check((await add.count()) >= 1, 'no "Add connection" button on the empty Connections page');
+    await shot(page, 'connections-empty.png');
+    await clickAndWait(page, add.first());
+    check(pathOf(page) === '/connections/new', `expected /connections/new, got ${page.url()}`);
+    await page.getByRole('heading', { level: 1, name: 'Add a connection' }).waitFor();
+
+    const tileNames = page.locator('ul.tiles .tile-name');
+    await page.fill('#catalog-q', 'hub');
+    await submitAndWait(page, page.getByRole('button', { name: 'Filter', exact: true }));
+    check(new URL(page.url()).searchParams.get('q') === 'hub', `search not in the URL: ${page.url()}`);
+    const hub = await tileNames.allInnerTexts();
+    check(hub.length === 1 && hub[0].trim() === 'HubSpot', `searching "hub" shows ${JSON.stringify(hub)}`);
+    check(
+      (await page.getByRole('heading', { level: 2, name: 'Stripe', exact: true }).count()) === 0,
+      'a Stripe tile is shown for "hub"',
+    );
+    check((await page.inputValue('#catalog-q')) === 'hub', 'the search box lost its text');
+
+    await page.fill('#catalog-q', '');
+    await page.selectOption('#catalog-category', 'payments');
+    await submitAndWait(page, page.getByRole('button', { name: 'Filter', exact: true }));
+    const payments = (await tileNames.allInnerTexts()).map((t) => t.trim());
+    for (const name of ['Stripe', 'PayPal', 'Square']) {
+      check(payments.includes(name), `Payments shows ${JSON.stringify(payments)}, without ${name}`);
+    }
+    check(!payments.includes('HubSpot'), `Payments shows ${JSON.stringify(payments)}`);
+    check((await page.inputValue('#catalog-category')) === 'payments', 'the category choice was lost');
+    await shot(page, 'catalog.png');
+  });
+
+  await step('connect Stripe: a wrong key shows the provider error, the right one connects', async () => {
+    await clickAndWait(page, page.getByRole('link', { name: 'Connect Stripe', exact: true }));
+    check(pathOf(page) === '/connections/new/stripe', `expected /connections/new/stripe, got ${page.url()}`);
+    await page.getByRole('heading', { level: 1, name: 'Connect Stripe' }).waitFor();
+
+    await page.fill('#cred-label', STRIPE_LABEL);
+    await page.fill('#cred-api_key', STRIPE_WRONG_KEY);
+    await submitAndWait(page, page.getByRole('button', { name: 'Connect', exact: true }));
+    check(pathOf(page) === '/connections/new/stripe', `a wrong key left the connect page: ${page.url()}`);
+    const alert = page.locator('.connect [role="alert"]');
+    await alert.waitFor();
+    const said = await alert.innerText();
+    check(said.includes('Invalid API Key'), `the error does not carry Stripe's words: "${said}"`);
+    const values = await page.locator('input').evaluateAll((els) => els.map((e) => e.value));
+    check(!values.some((v) => v.includes(STRIPE_WRONG_KEY)), 'the wrong key was sent back in an input');
+    check(!(await page.content()).includes(STRIPE_WRONG_KEY), 'the wrong key is in the page HTML');
+    check((await page.inputValue('#cred-label')) === STRIPE_LABEL, 'the connection name was not kept');
+    await shot(page, 'connect-error.png');
+
+    await page.fill('#cred-api_key', STRIPE_KEY);
+    await submitAndWait(page, page.getByRole('button', { name: 'Connect', exact: true }));
+    check(onConnectionPage(page), `expected a connection page, got ${page.url()}`);
+    stripePath = pathOf(page);
+    await flash(page, 'success').filter({ hasText: `Connected ${STRIPE_LABEL}` }).waitFor();
+    await page.getByRole('heading', { level: 1, name: STRIPE_LABEL, exact: true }).waitFor();
+    const status = await connectionStatus(page);
+    check(status === 'Healthy', `Stripe status is "${status}"`);
+    const account = await detail(page, 'Account');
+    check(account.includes(STRIPE_ACCOUNT), `account shown is "${account}"`);
+    const secret = await detail(page, 'Secret');
+    check(secret === '…4242', `secret shown as "${secret}"`);
+    check(!(await page.content()).includes(STRIPE_KEY), 'the full key is in the page HTML');
+    await shot(page, 'connection-stripe.png');
+
+    await submitAndWait(page, page.getByRole('button', { name: 'Test connection', exact: true }));
+    check(pathOf(page) === stripePath, `testing left the connection page: ${page.url()}`);
+    const ok = (await flash(page, 'success').innerText()).trim();
+    check(/\bworks\b.*\d+ ms/.test(ok), `test flash says "${ok}"`);
+  });
+
+  await step('connect HubSpot by OAuth: sandbox consent, approve', async () => {
+    await page.goto(url('/connections/new'));
+    await clickAndWait(page, page.getByRole('link', { name: 'Connect HubSpot', exact: true }));
+    await page.getByRole('heading', { level: 1, name: 'Connect HubSpot' }).waitFor();
+    await signInAtSandbox(page, 'HubSpot');
+    await shot(page, 'consent.png');
+    await submitAndWait(page, page.getByRole('button', { name: 'Approve', exact: true }));
+    check(page.url().startsWith(BASE), `approving did not return to Hitch: ${page.url()}`);
+    check(onConnectionPage(page), `expected a connection page, got ${page.url()}`);
+    hubspotPath = pathOf(page);
+    check(hubspotPath !== stripePath, 'HubSpot landed on the Stripe connection');
+    await flash(page, 'success').filter({ hasText: `Connected ${HUBSPOT_LABEL}` }).waitFor();
+    const status = await connectionStatus(page);
+    check(status === 'Healthy', `HubSpot status is "${status}"`);
+    const account = await detail(page, 'Account');
+    check(
+      account.includes('HubSpot portal ID') && account.includes(HUBSPOT_PORTAL),
+      `account shown is "${account}"`,
+    );
+    await shot(page, 'connection-hubspot.png');
+  });
+
+  await step('HubSpot sign-in denied at the consent page connects nothing', async () => {
+    await page.goto(url('/connections/new/hubspot'));
+    await signInAtSandbox(page, 'HubSpot');
+    await submitAndWait(page, page.getByRole('button', { name: 'Deny', exact: true }));
+    check(page.url().startsWith(BASE), `denying did not return to Hitch: ${page.url()}`);
+    const error = (await flash(page, 'error').innerText()).trim();
+    check(/not granted/i.test(error), `error flash says "${error}"`);
+    await page.goto(url('/connections'));
+    const rows = await connectionRows(page).count();
+    check(rows === 2, `${rows} connections listed after a denied sign-in, expected 2`);
+  });
+
+  await step('revoked at HubSpot: test fails, needs reconnect, reconnect by OAuth', async () => {
+    await sandboxControl('/_sandbox/oauth/hubspot/revoke');
+    await page.goto(url(hubspotPath));
+    await submitAndWait(page, page.getByRole('button', { name: 'Test connection', exact: true }));
+    check(pathOf(page) === hubspotPath, `testing left the connection page: ${page.url()}`);
+    await flash(page, 'error').waitFor();
+    const status = await connectionStatus(page);
+    check(status === 'Needs reconnect', `status after the revoke is "${status}"`);
+    const reconnect = page.locator('.callout').getByRole('link', { name: 'Reconnect', exact: true });
+    await reconnect.waitFor();
+    const cls = (await reconnect.getAttribute('class')) || '';
+    check(cls.includes('btn-primary'), `the callout's Reconnect is not a primary button (class "${cls}")`);
+    await shot(page, 'needs-reconnect.png');
+
+    await clickAndWait(page, reconnect);
+    check(pathOf(page) === `${hubspotPath}/reconnect`, `expected the reconnect page, got ${page.url()}`);
+    await page.getByRole('heading', { level: 1, name: `Reconnect ${HUBSPOT_LABEL}` }).waitFor();
+    await signInAtSandbox(page, 'HubSpot');
+    await submitAndWait(page, page.getByRole('button', { name: 'Approve', exact: true }));
+    check(pathOf(page) === hubspotPath, `reconnecting landed on ${page.url()}`);
+    await flash(page, 'success').waitFor();
+    const again = await connectionStatus(page);
+    check(again === 'Healthy', `status after reconnecting is "${again}"`);
+  });
+
+  await step('connections list shows both with their status', async () => {
+    await clickAndWait(
+      page,
+      page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections', exact: true }),
+    );
+    const rows = connectionRows(page);
+    check((await rows.count()) === 2, `${await rows.count()} connections listed, expected 2`);
+    for (const label of [STRIPE_LABEL, HUBSPOT_LABEL]) {
+      const row = rows.filter({ has: page.getByRole('link', { name: label, exact: true }) });
+      check((await row.count()) === 1, `no single row for "${label}"`);
+      const status = (await row.locator('.status').innerText()).trim();
+      check(status === 'Healthy', `"${label}" is listed as "${status}"`);
+    }
+    await shot(page, 'connections.png');
+  });
+
+  await step('delete Stripe after confirming', async () => {
+    await clickAndWait(page, page.getByRole('link', { name: STRIPE_LABEL, exact: true }));
+    check(pathOf(page) === stripePath, `expected ${stripePath}, got ${page.url()}`);
+    await clickAndWait(page, page.getByRole('link', { name: 'Delete…', exact: true }));
+    check(pathOf(page) === `${stripePath}/delete`, `expected the delete page, got ${page.url()}`);
+    await page.getByRole('heading', { level: 1, name: `Delete ${STRIPE_LABEL}?` }).waitFor();
+    await page.getByText('Nothing uses this connection yet').waitFor();
+    // A data-confirm dialog, if the button has one, is accepted; Playwright would dismiss it.
+    const accept = (d) => d.accept().catch(() => {});
+    page.on('dialog', accept);
+    try {
+      await submitAndWait(page, page.getByRole('button', { name: 'Delete connection', exact: true }));
+    } finally {
+      page.off('dialog', accept);
+    }
+    check(pathOf(page) === '/connections', `expected /connections, got ${page.url()}`);
+    await flash(page, 'success').filter({ hasText: 'deleted' }).waitFor();
+    const rows = connectionRows(page);
+    check((await rows.count()) === 1, `${await rows.count()} connections listed after deleting, expected 1`);
+    await rows.getByRole('link', { name: HUBSPOT_LABEL, exact: true }).waitFor();
+    const gone = await page.goto(url(stripePath));
+    check(gone.status() === 404, `the deleted connection's page answered ${gone.status()}`);
+  });
+
   await step('members: invite a viewer', async () => {
+    if (pathOf(page) !== '/settings') await page.goto(url('/settings'));
     const tabs = page.getByRole('navigation', { name: 'Settings' });
     await clickAndWait(page, tabs.getByRole('link', { name: 'Members', exact: true }));
     check(pathOf(page) === '/settings/members', `expected /settings/members, got ${page.url()}`);
@@ -382,6 +621,23 @@ async function main() {
       'viewer sees "Save changes"',
     );
     await shot(page, 'viewer-settings.png');
+  });
+
+  await step('viewer: connections are read-only', async () => {
+    await clickAndWait(
+      page,
+      page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections', exact: true }),
+    );
+    const rows = connectionRows(page);
+    check((await rows.count()) === 1, `the viewer sees ${await rows.count()} connections, expected 1`);
+    await rows.getByRole('link', { name: HUBSPOT_LABEL, exact: true }).waitFor();
+    check(
+      (await page.getByRole('link', { name: 'Add connection' }).count()) === 0,
+      'the viewer sees "Add connection"',
+    );
+    const res = await page.goto(url('/connections/new'));
+    check(res.status() === 403, `/connections/new answered the viewer ${res.status()}, expected 403`);
+    await page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();
   });
 
   await step('mobile overview has no horizontal scroll', async () => {

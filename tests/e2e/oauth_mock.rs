@@ -94,5 +94,30 @@ pub async fn google_sign_in_against_oauth2_mock_server(app: TestApp) -> anyhow::
         app.api().get(app.url(&format!("/api/v1/connections/{id}"))).bearer_auth(&token).send().await?.json().await?;
     ensure!(c["status"] == "active" && c["account_id"] == "johndoe", "{c}");
     ensure!(c["access_token_expires_at"].is_string(), "{c}");
+
+    // The same through the UI: the admin's browser goes to the mock server and comes back
+    // to the new connection's page.
+    let owner = Browser::new(&app.base);
+    owner.login("owner@acme.test", hitch_tests::PASSWORD).await?;
+    let started = owner
+        .submit(
+            "/connections/new/google_calendar",
+            "/connections/new/google_calendar/oauth",
+            &[("label", "Calendar (UI)")],
+        )
+        .await?;
+    let to_mock = started.location().context("no redirect to the OAuth server")?;
+    ensure!(to_mock.starts_with(&auth), "{to_mock}");
+    let back =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?.get(to_mock).send().await?;
+    let callback = back.headers().get("location").and_then(|v| v.to_str().ok()).context("no redirect back")?.to_owned();
+    let landed = owner.get(&path_and_query(&callback)?).await?;
+    ensure!(
+        landed.status == 303 && landed.location().is_some_and(|l| l.starts_with("/connections/")),
+        "UI callback: {}",
+        landed.status
+    );
+    let page = owner.get(landed.location().context("location")?).await?;
+    ensure!(page.contains("Calendar (UI)") && page.contains("johndoe"), "{}", page.text_excerpt());
     app.stop().await
 }
