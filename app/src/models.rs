@@ -424,3 +424,185 @@ pub struct OAuthDoneView {
     pub title: String,
     pub message: String,
 }
+
+/// A recipe in the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipeRow {
+    pub id: String,
+    pub name: String,
+    /// "HubSpot · contacts"
+    pub source: String,
+    /// "PostgreSQL · customers"
+    pub destination: String,
+    /// "incremental" or "full refresh"
+    pub mode: String,
+    pub enabled: bool,
+    /// Status of the last run, or Pending when it never ran.
+    pub last_run_status: Status,
+    pub last_run_label: String,
+    pub last_run: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipesView {
+    pub rows: Vec<RecipeRow>,
+    pub can_edit: bool,
+    /// Active connections exist (a recipe needs two ends).
+    pub has_connections: bool,
+}
+
+/// An option in a select: (value, label).
+pub type Choice = (String, String);
+
+/// One destination field's row in the mapping editor. Form field names use the row's
+/// index `i`: `rule-{i}-target`, `rule-{i}-kind` (field|constant|template), `rule-{i}-value`,
+/// `rule-{i}-transforms` (repeated checkbox values: trim, lower, upper, number, date, lookup),
+/// `rule-{i}-date_format`, `rule-{i}-lookup` (textarea, one `from=to` per line),
+/// `rule-{i}-on_missing` (error|keep|default), `rule-{i}-default`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct MappingRowView {
+    pub target: String,
+    pub target_label: String,
+    pub target_required: bool,
+    /// "field", "constant" or "template"
+    pub kind: String,
+    /// The source field name, the constant, or the template text.
+    pub value: String,
+    pub transforms: Vec<String>,
+    pub date_format: String,
+    pub lookup: String,
+    pub on_missing: String,
+    pub default_value: String,
+    pub error: Option<String>,
+}
+
+/// A source record mapped for preview: the mapped fields, or why it could not be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviewRow {
+    pub source_id: String,
+    /// (destination field, value as JSON text)
+    pub values: Vec<(String, String)>,
+    /// "skipped by the filter", or the mapping errors.
+    pub outcome: String,
+    pub ok: bool,
+}
+
+/// The recipe editor (new or existing). POSTs `action` with fields `csrf`, `name`,
+/// `source_connection`, `source_object`, `destination_connection`, `destination_object`,
+/// `mode` (incremental|full), `delete_policy` (ignore|propagate|archive), `upsert_key`,
+/// `filter` (one condition per line: `field op value`, ops eq ne contains exists gt lt),
+/// the mapping rows above, and `intent` = save | preview | load_fields (submit buttons).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipeFormView {
+    /// None for a new recipe.
+    pub id: Option<String>,
+    pub action: String,
+    pub name: FieldState,
+    pub connections: Vec<Choice>,
+    pub source_connection: String,
+    pub source_objects: Vec<Choice>,
+    pub source_object: String,
+    pub destination_connection: String,
+    pub destination_objects: Vec<Choice>,
+    pub destination_object: String,
+    /// Source fields for the `field` selects and as a reference list.
+    pub source_fields: Vec<Choice>,
+    pub mode: String,
+    pub delete_policy: String,
+    pub upsert_key: FieldState,
+    pub upsert_keys: Vec<Choice>,
+    pub filter: FieldState,
+    pub rows: Vec<MappingRowView>,
+    /// Errors about the whole recipe (missing required destination fields, ...).
+    pub errors: Vec<String>,
+    /// Set after "Preview": sample records mapped, nothing written.
+    pub preview: Option<Vec<PreviewRow>>,
+    pub can_edit: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunCounts {
+    pub read: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub skipped: i64,
+    pub failed: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunRow {
+    pub id: String,
+    pub recipe_id: String,
+    pub recipe_name: String,
+    pub status: Status,
+    /// "succeeded", "succeeded with errors", "failed: <why>", "running", "queued", "interrupted"
+    pub status_label: String,
+    pub trigger: String,
+    pub counts: RunCounts,
+    pub started: Option<Timestamp>,
+    /// "1.2 s"
+    pub duration: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunsView {
+    pub rows: Vec<RunRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunLogRow {
+    pub at: Timestamp,
+    pub level: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordErrorRow {
+    pub id: String,
+    pub run_id: String,
+    pub recipe_name: String,
+    pub source_id: String,
+    /// "read", "mapping", "write"
+    pub stage: String,
+    /// In the provider's words where there are any.
+    pub message: String,
+    /// Redacted JSON of the record.
+    pub payload: String,
+    pub status: String,
+    pub at: Timestamp,
+}
+
+/// One run: counts, its log, its record errors. The recipe page links here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunView {
+    pub run: RunRow,
+    pub error_message: Option<String>,
+    pub logs: Vec<RunLogRow>,
+    pub errors: Vec<RecordErrorRow>,
+    pub recipe_href: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordErrorsView {
+    pub rows: Vec<RecordErrorRow>,
+}
+
+/// One recipe's page: summary, "Run now" (POST `run_action`, csrf), edit link, recent runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipeView {
+    pub id: String,
+    pub name: String,
+    pub source: String,
+    pub destination: String,
+    pub mode: String,
+    pub delete_policy: String,
+    /// (destination field, how it is filled) in words, e.g. ("full_name", "template {{firstname}} {{lastname}}").
+    pub mapping_summary: Vec<(String, String)>,
+    pub cursor: Option<String>,
+    pub runs: Vec<RunRow>,
+    pub can_edit: bool,
+    pub run_action: String,
+    pub edit_href: String,
+    pub delete_action: String,
+}

@@ -86,3 +86,25 @@ pub fn connection(id: &str) -> String {
 pub fn connection_action(id: &str, action: &str) -> String {
     format!("/connections/{id}/{action}")
 }
+
+pub const RECIPES_NEW: &str = "/recipes/new";
+
+pub mod recipe_routes {
+    pub const SHOW: &str = "/recipes/{id}";
+    pub const EDIT: &str = "/recipes/{id}/edit";
+    pub const RUN: &str = "/recipes/{id}/run";
+    pub const DELETE: &str = "/recipes/{id}/delete";
+    pub const RUN_SHOW: &str = "/runs/{id}";
+}
+
+pub fn recipe(id: &str) -> String {
+    format!("/recipes/{id}")
+}
+
+pub fn recipe_action(id: &str, action: &str) -> String {
+    format!("/recipes/{id}/{action}")
+}
+
+pub fn run(id: &str) -> String {
+    format!("/runs/{id}")
+}

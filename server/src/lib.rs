@@ -15,4 +15,5 @@ pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod sync;
 pub mod telemetry;

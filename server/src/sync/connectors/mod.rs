@@ -1,0 +1,1 @@
+//! The connectors, and choosing one for a connection.
