@@ -256,7 +256,6 @@ async function main() {
         '--disable-quic',
       ],
       viewport: { width: 1280, height: 800 },
-      bypassCSP: process.env.TMP_BYPASS_CSP === "1", // TEMP-DEV
       timeout: 20_000,
     });
     context.on('page', watch);
