@@ -459,6 +459,12 @@ pub type Choice = (String, String);
 /// `rule-{i}-transforms` (repeated checkbox values: trim, lower, upper, number, date, lookup),
 /// `rule-{i}-date_format`, `rule-{i}-lookup` (textarea, one `from=to` per line),
 /// `rule-{i}-on_missing` (error|keep|default), `rule-{i}-default`.
+///
+/// The editor works without JavaScript, so it can't swap one `rule-{i}-value` control between a
+/// select and a text box. It renders both: a `<select name="rule-{i}-field">` of the source
+/// fields and an `<input name="rule-{i}-text">` for a constant or template, pre-filling the one
+/// that matches `kind`. The server reads `rule-{i}-field` when `rule-{i}-kind` is `field`, else
+/// `rule-{i}-text`, and puts it in `value`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct MappingRowView {
     pub target: String,

@@ -66,6 +66,19 @@ pub async fn sign_in_and_sign_out(app: TestApp) -> anyhow::Result<()> {
     );
     ensure!(browser.get("/overview").await?.status == 200, "signed-in overview");
 
+    // Reading pages does not rewrite the session row each time (it did once: every page
+    // view cost a database write).
+    let session_id: tower_sessions::session::Id =
+        cookie.split(';').next().and_then(|c| c.strip_prefix("hitch_session=")).context("cookie value")?.parse()?;
+    let sessions = hitch::storage::SessionBackend::new(app.store().clone());
+    use tower_sessions::SessionStore;
+    let before = sessions.load(&session_id).await?.context("session not stored")?;
+    for _ in 0..3 {
+        browser.get("/overview").await?;
+    }
+    let after = sessions.load(&session_id).await?.context("session gone")?;
+    ensure!(before.expiry_date == after.expiry_date && before.data == after.data, "page views rewrote the session");
+
     // Sign-in lands where the user was going, but only on a local path.
     let next_browser = app.browser();
     let page = next_browser.get("/login?next=/settings/members").await?;

@@ -110,7 +110,7 @@ pub async fn broken_sign_ins_leave_nothing_behind(app: TestApp) -> anyhow::Resul
     let (_, authorize) = start_api_flow(&app, &token, "xero").await?;
     let denied = anon.get(&path_and_query(&consent(&authorize, "deny").await?)?).await?;
     ensure!(
-        denied.status == 400 && denied.contains("access was not granted"),
+        denied.status == 400 && denied.contains("Access was not granted"),
         "deny: {} {}",
         denied.status,
         denied.text_excerpt()
@@ -286,11 +286,17 @@ pub async fn health_checks_find_revoked_grants(app: TestApp) -> anyhow::Result<(
     let token = app.token("acme", Role::Admin).await?;
     let id = connect_via_api(&app, &token, "xero").await?;
     reqwest::Client::new().post(format!("{sandbox}/_sandbox/oauth/xero/revoke")).send().await?.error_for_status()?;
-    // Never checked since sign-in, so due now.
-    let checked = hitch::connections::health::check_due(&app.state).await;
+    // Checked at sign-in, so not due yet; a check round that counts anything older than now
+    // stands in for fifteen minutes passing.
+    ensure!(hitch::connections::health::check_due(&app.state).await == 0, "due right after sign-in");
+    let later = hitch::storage::now_ms() + 1;
+    let checked = hitch::connections::health::check_last_checked_before(&app.state, later).await;
     ensure!(checked == 1, "{checked} connections checked");
     let c = connection(&app, &token, &id).await?;
     ensure!(c["status"] == "needs_reauth" && c["last_check_ok"] == false, "{c}");
     ensure!(hitch::connections::health::check_due(&app.state).await == 0, "checked again at once");
+    let tenant = app.store().tenant_by_slug("acme").await?;
+    let events = app.store().tenant(&tenant.id).connection_events(&id, 5).await?;
+    ensure!(events.iter().any(|e| e.kind == "needs_reauth"), "{events:?}");
     app.stop().await
 }

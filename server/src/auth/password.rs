@@ -11,8 +11,15 @@ use crate::domain::Password;
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
 
+/// Argon2id needs about 19 MiB per hash: unbounded, a burst of sign-ins would take hundreds
+/// of megabytes. At most one hash per core runs at a time; the rest wait their turn.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map(std::num::NonZeroUsize::get).unwrap_or(2))
+});
+
 /// A PHC-format argon2id hash of `password`, with a random salt.
 pub async fn hash(password: &Password) -> Result<String, HashError> {
+    let _permit = HASHING.acquire().await.map_err(|e| HashError(e.to_string()))?;
     let raw = password.expose().to_owned();
     tokio::task::spawn_blocking(move || {
         Argon2::default().hash_password(raw.as_bytes()).map(|h| h.to_string()).map_err(|e| HashError(e.to_string()))
@@ -23,6 +30,7 @@ pub async fn hash(password: &Password) -> Result<String, HashError> {
 
 /// Whether `password` matches `phc_hash`. A malformed stored hash never matches.
 pub async fn verify(phc_hash: &str, password: &str) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else { return false };
     let phc_hash = phc_hash.to_owned();
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {

@@ -8,6 +8,9 @@ const USER_ID: &str = "user_id";
 const TENANT_ID: &str = "tenant_id";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+const TOUCHED_AT: &str = "touched_at";
+/// How often an active session's expiry is pushed forward.
+pub const TOUCH_EVERY_SECS: i64 = 300;
 
 #[derive(Debug, thiserror::Error)]
 #[error("session store: {0}")]
@@ -77,8 +80,25 @@ impl UserSession {
         Ok(())
     }
 
-    /// The pending flash message, removed so it shows once.
+    /// The pending flash message, removed so it shows once. Looks before removing: a
+    /// removal marks the session changed, and a changed session is written back, which for
+    /// every page view would cost a database write (and SQLite's one write lock).
     pub async fn take_flash(&self) -> Result<Option<StoredFlash>, SessionError> {
+        if self.0.get::<StoredFlash>(FLASH).await?.is_none() {
+            return Ok(None);
+        }
         Ok(self.0.remove::<StoredFlash>(FLASH).await?)
+    }
+
+    /// Keeps an active session alive. The inactivity expiry only moves when the session is
+    /// saved, so an otherwise unchanged session is marked changed at most every
+    /// [`TOUCH_EVERY_SECS`] instead of on every request.
+    pub async fn touch(&self) -> Result<(), SessionError> {
+        let now = chrono::Utc::now().timestamp();
+        let last = self.0.get::<i64>(TOUCHED_AT).await?.unwrap_or(0);
+        if now - last >= TOUCH_EVERY_SECS {
+            self.0.insert(TOUCHED_AT, now).await?;
+        }
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ConnectError {
     /// The provider refused the grant or the credentials: a person must reconnect.
-    #[error("{provider} refused the credentials: {message}. Reconnect the account.")]
+    #[error("{provider} refused the credentials: {message}")]
     Auth { provider: String, message: String },
     /// The provider answered with an error that is not about credentials.
     #[error("{provider} answered HTTP {status}: {message}")]

@@ -13,7 +13,12 @@ const BATCH: i64 = 20;
 
 /// Checks what is due now; returns how many connections were checked.
 pub async fn check_due(state: &AppState) -> usize {
-    let due = match state.store.connections_due_for_check(now_ms() - STALE_AFTER_MS, BATCH).await {
+    check_last_checked_before(state, now_ms() - STALE_AFTER_MS).await
+}
+
+/// Checks connections whose last check is older than `before` (or that were never checked).
+pub async fn check_last_checked_before(state: &AppState, before: i64) -> usize {
+    let due = match state.store.connections_due_for_check(before, BATCH).await {
         Ok(due) => due,
         Err(err) => {
             tracing::warn!(error = %err, "health checks: listing due connections failed");

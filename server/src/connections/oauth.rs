@@ -110,6 +110,8 @@ pub struct CallbackParams {
 
 /// How a callback ended, with enough to send the person to the right page.
 pub struct Finished {
+    /// The provider's catalog id, when the state was usable.
+    pub provider_id: Option<String>,
     /// None when the state itself was unusable (unknown, replayed, expired).
     pub flow: Option<OAuthState>,
     pub provider_name: String,
@@ -118,6 +120,7 @@ pub struct Finished {
 
 pub async fn complete(state: &AppState, params: CallbackParams) -> Finished {
     let unknown = |message: &str| Finished {
+        provider_id: None,
         flow: None,
         provider_name: "the provider".into(),
         result: Err(ConnectError::Invalid(message.into())),
@@ -140,11 +143,17 @@ pub async fn complete(state: &AppState, params: CallbackParams) -> Finished {
     let connection = match scope.connection(&flow.connection_id).await {
         Ok(c) => c,
         Err(err) => {
-            return Finished { flow: Some(flow), provider_name: "the provider".into(), result: Err(store_err(err)) };
+            return Finished {
+                provider_id: None,
+                flow: Some(flow),
+                provider_name: "the provider".into(),
+                result: Err(store_err(err)),
+            };
         }
     };
     let Some(provider) = state.catalog.get(&connection.provider) else {
         return Finished {
+            provider_id: None,
             flow: Some(flow),
             provider_name: connection.provider.clone(),
             result: Err(ConnectError::Invalid("Unknown provider.".into())),
@@ -158,7 +167,7 @@ pub async fn complete(state: &AppState, params: CallbackParams) -> Finished {
             Err(err)
         }
     };
-    Finished { flow: Some(flow), provider_name, result }
+    Finished { provider_id: Some(connection.provider.clone()), flow: Some(flow), provider_name, result }
 }
 
 /// Removes a new connection whose sign-in failed; a reconnect keeps its old credentials.
@@ -184,12 +193,12 @@ async fn exchange(
     let name = provider.spec.name.as_str();
     if let Some(error) = &params.error {
         let words = params.error_description.clone().unwrap_or_else(|| error.clone());
-        let message = if error == "access_denied" {
-            format!("access was not granted at {name} ({words}). Nothing was connected; try again and approve access")
+        // Not a credentials problem: the person said no, or the request was refused.
+        return Err(ConnectError::Invalid(if error == "access_denied" {
+            format!("Access was not granted at {name}, so nothing was connected. Try again and choose Approve.")
         } else {
-            format!("{name} reported {error}: {words}")
-        };
-        return Err(ConnectError::Auth { provider: name.into(), message });
+            format!("{name} did not complete the sign-in: {error} ({words}).")
+        }));
     }
     let code = params.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| ConnectError::Malformed {
         provider: name.into(),
@@ -210,7 +219,7 @@ async fn exchange(
         verifier: verifier.as_ref().map(|v| v.secret().as_str()),
     };
     let response = token::request(&state.http, &client, grant).await?;
-    let (account, base_url) = identify(state, provider, &response, params).await?;
+    let (account, base_url, checked_ms) = identify(state, provider, &response, params).await?;
 
     if flow.reconnect && !connection.account_id.is_empty() && connection.account_id != account.id {
         return Err(ConnectError::Invalid(format!(
@@ -225,16 +234,20 @@ async fn exchange(
     let kind = if flow.reconnect { "reconnected" } else { "connected" };
     let detail = format!("signed in to {name} as {}", activation.account_name);
     scope.connection_event(&connection.id, kind, &detail).await.map_err(store_err)?;
+    if let Some(ms) = checked_ms {
+        scope.record_check(&connection.id, true, ms, &format!("OK in {ms} ms")).await.map_err(store_err)?;
+    }
     scope.connection(&connection.id).await.map_err(store_err)
 }
 
-/// The account and per-account API base URL behind a fresh token.
+/// The account and per-account API base URL behind a fresh token, and how long the account
+/// check took when one ran.
 async fn identify(
     state: &AppState,
     provider: &Provider,
     response: &TokenResponse,
     params: &CallbackParams,
-) -> Result<(Account, String), ConnectError> {
+) -> Result<(Account, String, Option<i64>), ConnectError> {
     let spec = provider.spec.oauth2.as_ref();
     let name = provider.spec.name.as_str();
     if spec.is_some_and(|o| o.identity_from_id_token) {
@@ -244,7 +257,7 @@ async fn identify(
         })?;
         let client_id = provider.client_id.as_deref().unwrap_or_default();
         let (id, display) = super::id_token::identity(name, id_token, client_id, now_ms() / 1000)?;
-        return Ok((Account { id, name: display }, String::new()));
+        return Ok((Account { id, name: display }, String::new(), None));
     }
     let mut base = String::new();
     if let Some(instance) = response.extra.get("instance_url").and_then(Value::as_str) {
@@ -261,7 +274,7 @@ async fn identify(
     let creds = Credentials::OAuth(response.token.clone());
     let api_base = check::base_url(provider, &creds, &base);
     let checked = check::run(&state.http, provider, &api_base, &creds, &known).await?;
-    Ok((checked.account, base))
+    Ok((checked.account, base, Some(checked.millis)))
 }
 
 /// Mailchimp: which data centre the account lives in, from the metadata endpoint.

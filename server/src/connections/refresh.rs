@@ -223,7 +223,7 @@ pub async fn mark_needs_reauth(
     err: &ConnectError,
 ) -> Result<(), ConnectError> {
     let scope = state.store.tenant(&connection.tenant_id);
-    let reason = err.to_string();
+    let reason = format!("{err}. Reconnect the account to fix it.");
     scope.set_connection_status(&connection.id, ConnectionStatus::NeedsReauth, &reason).await.map_err(store_err)?;
     scope.connection_event(&connection.id, "needs_reauth", &reason).await.map_err(store_err)?;
     tracing::warn!(connection = %connection.id, provider = %connection.provider, "connection needs reconnecting");

@@ -91,6 +91,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let Some(user_id) = session.user_id().await? else {
             return Err(AppError::SignInRequired { next });
         };
+        session.touch().await?;
         let user = match state.store.user_by_id(&user_id).await {
             Ok(user) => user,
             // The account is gone: end the session rather than fail every request.

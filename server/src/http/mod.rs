@@ -30,6 +30,13 @@ const SESSION_IDLE: time::Duration = time::Duration::hours(12);
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
 
+/// The policy for a page whose form may redirect to `origin` (a provider's sign-in page):
+/// browsers apply `form-action` to the redirect a form post answers with, so the OAuth
+/// "Sign in with …" form needs the provider's origin allowed, and only there.
+pub fn csp_allowing_form_target(origin: &str) -> String {
+    CSP.replace("form-action 'self'", &format!("form-action 'self' {origin}"))
+}
+
 pub fn router(state: AppState) -> Router {
     let sessions = SessionManagerLayer::new(SessionBackend::new(state.store.clone()))
         .with_name("hitch_session")

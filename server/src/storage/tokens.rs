@@ -84,6 +84,15 @@ impl TenantStore<'_> {
         Ok(token)
     }
 
+    #[tracing::instrument(skip_all)]
+    pub async fn api_token_count(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM api_tokens WHERE tenant_id = $1 AND revoked_at IS NULL")
+            .bind(&self.tenant_id.0)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(get_i64(&row, "n")?)
+    }
+
     /// Live tokens, newest first.
     #[tracing::instrument(skip_all)]
     pub async fn api_tokens(&self) -> StoreResult<Vec<ApiToken>> {

@@ -89,21 +89,36 @@ pub struct Page {
 /// A change to make in a destination.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOp {
-    Create { fields: Map<String, Value> },
-    Update { id: String, fields: Map<String, Value> },
+    Create {
+        fields: Map<String, Value>,
+    },
+    Update {
+        id: String,
+        fields: Map<String, Value>,
+    },
     /// Create or update the record whose `key` field equals the value in `fields`: safe to
     /// repeat, which is what makes a retried or resumed run never duplicate a record.
-    Upsert { key: String, fields: Map<String, Value> },
-    Delete { id: String },
+    Upsert {
+        key: String,
+        fields: Map<String, Value>,
+    },
+    Delete {
+        id: String,
+    },
     /// Mark archived rather than delete (HubSpot archive, a flag column).
-    Archive { id: String },
+    Archive {
+        id: String,
+    },
 }
 
 /// The outcome for one operation of a batch, in the batch's order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOutcome {
     /// Done; the destination's id for the record.
-    Done { id: String, created: bool },
+    Done {
+        id: String,
+        created: bool,
+    },
     Failed(SyncError),
 }
 

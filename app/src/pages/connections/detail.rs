@@ -170,6 +170,8 @@ fn dash() -> AnyView {
 }
 
 fn details(d: DetailRows) -> impl IntoView {
+    // The name adds nothing when it is the id again (HubSpot has no account name to show).
+    let same_as_id = d.identity.as_ref().is_some_and(|(_, id)| *id == d.account_name);
     let account = match d.identity {
         Some((what, value)) => view! {
             <span class="muted">{what} ": "</span>
@@ -178,11 +180,25 @@ fn details(d: DetailRows) -> impl IntoView {
         .into_any(),
         None => dash(),
     };
-    let account_name =
-        if d.account_name.is_empty() { dash() } else { view! { <span>{d.account_name}</span> }.into_any() };
+    let account_name = (!d.account_name.is_empty() && !same_as_id).then(|| {
+        view! {
+            <div>
+                <dt>"Account name"</dt>
+                <dd>{d.account_name}</dd>
+            </div>
+        }
+    });
     let secret =
         if d.secret_hint.is_empty() { dash() } else { view! { <span class="mono">{d.secret_hint}</span> }.into_any() };
-    let expires = time_or(d.access_expires, "—");
+    // Only OAuth grants expire; API keys and connection URLs have nothing to show here.
+    let expires = d.access_expires.map(|ts| {
+        view! {
+            <div>
+                <dt>"Access token expires"</dt>
+                <dd>{time_or(Some(ts), "—")}</dd>
+            </div>
+        }
+    });
     let check = match (d.last_checked, d.last_check) {
         (None, None) => view! { <span class="muted">"Never checked"</span> }.into_any(),
         (when, text) => {
@@ -213,18 +229,12 @@ fn details(d: DetailRows) -> impl IntoView {
                 <dt>"Account"</dt>
                 <dd>{account}</dd>
             </div>
-            <div>
-                <dt>"Account name"</dt>
-                <dd>{account_name}</dd>
-            </div>
+            {account_name}
             <div>
                 <dt>"Secret"</dt>
                 <dd>{secret}</dd>
             </div>
-            <div>
-                <dt>"Access token expires"</dt>
-                <dd>{expires}</dd>
-            </div>
+            {expires}
             <div>
                 <dt>"Last check"</dt>
                 <dd>{check}</dd>

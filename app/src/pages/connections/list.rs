@@ -13,7 +13,8 @@ as your CRM, payment provider or accounting tool. Recipes read and write records
 pub fn render(chrome: Chrome, view: ConnectionsView) -> String {
     shell::document(chrome, move || {
         let ConnectionsView { rows, can_manage } = view;
-        let add = can_manage.then(|| {
+        // The empty state carries its own "Add connection" button; one is enough.
+        let add = (can_manage && !rows.is_empty()).then(|| {
             view! {
                 <div class="page-actions">
                     <a class="btn btn-primary" href=urls::CONNECTIONS_NEW>"Add connection"</a>

@@ -204,7 +204,8 @@ fn empty_list_says_what_to_do() {
     let view = ConnectionsView { rows: vec![], can_manage: true };
     let html = connections::render(nav(), view.clone());
     assert!(html.contains("No connections yet"));
-    assert_eq!(main_of(&html).matches(r#"href="/connections/new""#).count(), 2);
+    // One "Add connection" button: the empty state's, not a second one in the header.
+    assert_eq!(main_of(&html).matches(r#"href="/connections/new""#).count(), 1);
 
     let html = connections::render(nav(), ConnectionsView { can_manage: false, ..view });
     assert!(html.contains("An admin of this workspace adds connections"));

@@ -54,13 +54,26 @@ fn connect_view(
     }
 }
 
-async fn render_connect(member: &Member, view: ConnectView, status: StatusCode) -> Result<Response, AppError> {
+async fn render_connect(
+    member: &Member,
+    provider: &Provider,
+    view: ConnectView,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let title = match &view.reconnecting {
         Some(label) => format!("Reconnect {label}"),
         None => format!("Connect {}", view.provider_name),
     };
     let chrome = chrome::for_user(&member.me, &title, Nav::Connections).await?;
-    Ok((status, Html(pages::connections::render_connect(chrome, view))).into_response())
+    let mut response = (status, Html(pages::connections::render_connect(chrome, view))).into_response();
+    // The sign-in form's answer redirects to the provider: allow exactly that origin.
+    let origin = provider.auth_url.as_deref().filter(|_| provider.oauth_ready()).and_then(|u| url::Url::parse(u).ok());
+    if let Some(origin) = origin.map(|u| u.origin().ascii_serialization())
+        && let Ok(value) = axum::http::HeaderValue::from_str(&crate::http::csp_allowing_form_target(&origin))
+    {
+        response.headers_mut().insert(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+    Ok(response)
 }
 
 pub async fn connect_get(
@@ -70,7 +83,8 @@ pub async fn connect_get(
 ) -> Result<Response, AppError> {
     member.require(Role::Admin, "connect accounts")?;
     let provider = provider(&state, &id)?;
-    render_connect(&member, connect_view(provider, None, &provider.spec.name, None, None), StatusCode::OK).await
+    render_connect(&member, provider, connect_view(provider, None, &provider.spec.name, None, None), StatusCode::OK)
+        .await
 }
 
 pub async fn reconnect_get(
@@ -81,7 +95,13 @@ pub async fn reconnect_get(
     member.require(Role::Admin, "reconnect accounts")?;
     let existing = state.store.tenant(&member.tenant.id).connection(&id).await?;
     let provider = provider(&state, &existing.provider)?;
-    render_connect(&member, connect_view(provider, Some(&existing), &existing.label, None, None), StatusCode::OK).await
+    render_connect(
+        &member,
+        provider,
+        connect_view(provider, Some(&existing), &existing.label, None, None),
+        StatusCode::OK,
+    )
+    .await
 }
 
 fn label_of(form: &BTreeMap<String, String>, fallback: &str) -> Result<String, AppError> {
@@ -108,7 +128,7 @@ async fn start_oauth(
         }
         Err(err) => {
             let view = connect_view(provider, existing, label, None, Some(err.to_string()));
-            render_connect(member, view, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_connect(member, provider, view, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -184,7 +204,7 @@ async fn submit_credentials(
                 StatusCode::UNPROCESSABLE_ENTITY
             };
             let view = connect_view(provider, existing, &label, Some(form), Some(err.to_string()));
-            render_connect(member, view, status).await
+            render_connect(member, provider, view, status).await
         }
     }
 }
@@ -264,7 +284,15 @@ pub async fn oauth_callback_get(
                 Err(err) if flow.reconnect => {
                     redirect_with(session, "error", err.to_string(), &urls::connection(&flow.connection_id)).await?
                 }
-                Err(err) => redirect_with(session, "error", err.to_string(), urls::CONNECTIONS_NEW).await?,
+                Err(err) => {
+                    // Back to the same provider's page, to try again in one click.
+                    let to = finished
+                        .provider_id
+                        .as_deref()
+                        .map(urls::connect)
+                        .unwrap_or_else(|| urls::CONNECTIONS_NEW.into());
+                    redirect_with(session, "error", err.to_string(), &to).await?
+                }
             }
             .into_response());
         }

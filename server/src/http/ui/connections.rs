@@ -132,9 +132,7 @@ pub async fn connection_test_post(
             )
             .await
         }
-        Err(err) => {
-            redirect_with(&member.me.session, "error", format!("{} failed its check: {err}", c.label), &to).await
-        }
+        Err(err) => redirect_with(&member.me.session, "error", format!("The check failed: {err}"), &to).await,
     }
 }
 

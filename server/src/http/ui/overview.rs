@@ -13,7 +13,7 @@ use crate::state::AppState;
 pub async fn overview_get(State(state): State<AppState>, member: Member) -> Result<Html<String>, AppError> {
     let scope = state.store.tenant(&member.tenant.id);
     let members = scope.member_count().await?;
-    let tokens = scope.api_tokens().await?.len();
+    let tokens = scope.api_token_count().await?;
     let connections = scope.connection_count().await?;
     let admin = member.role.can_administer();
     let editor = member.role.can_edit();
