@@ -69,11 +69,46 @@
     }
   }
 
+  // Table rows with data-href (runs, recipes): a click anywhere on the row opens it. The row
+  // still has a real link for keyboards and for pages without this script.
+  function rowClick(event) {
+    var row = event.target.closest && event.target.closest("tr[data-href]");
+    if (!row || event.target.closest("a, button, input, select, textarea, summary, details, label")) return;
+    if (window.getSelection && String(window.getSelection())) return;
+    var href = row.getAttribute("data-href");
+    if (event.metaKey || event.ctrlKey) window.open(href, "_blank", "noopener");
+    else window.location.href = href;
+  }
+
+  // The mapping editor renders both a source-field select and a text box per row (the server
+  // reads the one that matches the kind). With script, show only the one that applies.
+  function syncRuleKind(select) {
+    var cell = select.closest(".rule-source");
+    if (!cell) return;
+    var kind = select.value;
+    var controls = cell.querySelectorAll("[data-kind]");
+    for (var i = 0; i < controls.length; i++) {
+      var kinds = controls[i].getAttribute("data-kind").split(" ");
+      controls[i].hidden = kinds.indexOf(kind) < 0;
+    }
+  }
+
+  function setUpRuleKinds() {
+    var selects = document.querySelectorAll("select.rule-kind");
+    for (var i = 0; i < selects.length; i++) syncRuleKind(selects[i]);
+    document.addEventListener("change", function (event) {
+      if (event.target.matches && event.target.matches("select.rule-kind")) syncRuleKind(event.target);
+    });
+  }
+
   function init() {
     var buttons = document.querySelectorAll("[data-copy]");
     for (var i = 0; i < buttons.length; i++) setUpCopy(buttons[i]);
     document.addEventListener("submit", confirmSubmit);
     document.addEventListener("click", confirmClick);
+    document.addEventListener("click", rowClick);
+    document.documentElement.classList.add("js");
+    setUpRuleKinds();
     if (document.querySelector("time[data-relative]")) window.setInterval(refreshTimes, 60000);
   }
 

@@ -50,6 +50,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     pub db_max_connections: u32,
+    /// A run whose heartbeat is older than this is taken as abandoned (its process died) and
+    /// marked interrupted (`HITCH_RUN_HEARTBEAT_TIMEOUT_SECS`, default 60).
+    pub run_heartbeat_timeout: std::time::Duration,
     /// Deadline for one call to a provider (`HITCH_PROVIDER_TIMEOUT_SECS`).
     pub provider_timeout: std::time::Duration,
     /// `HITCH_PROVIDER_<ID>_*` and `HITCH_PROVIDERS_SANDBOX`, resolved by the provider catalog.
@@ -160,6 +163,12 @@ impl Settings {
             data_dir,
             log_format,
             db_max_connections,
+            run_heartbeat_timeout: std::time::Duration::from_secs(match get("HITCH_RUN_HEARTBEAT_TIMEOUT_SECS") {
+                Some(raw) => raw.parse::<u64>().ok().filter(|s| (2..=3600).contains(s)).with_context(|| {
+                    format!("HITCH_RUN_HEARTBEAT_TIMEOUT_SECS must be 2 to 3600 seconds, got {raw:?}")
+                })?,
+                None => 60,
+            }),
             provider_timeout: std::time::Duration::from_secs(match get("HITCH_PROVIDER_TIMEOUT_SECS") {
                 Some(raw) => raw
                     .parse::<u64>()
@@ -178,6 +187,10 @@ impl Settings {
                     .collect(),
             ),
         })
+    }
+
+    pub fn heartbeat_timeout_ms(&self) -> i64 {
+        i64::try_from(self.run_heartbeat_timeout.as_millis()).unwrap_or(60_000)
     }
 
     /// Whether cookies must carry `Secure` (the public URL is https).

@@ -55,6 +55,11 @@ impl Application {
             ),
         }
         let store = open_store(&settings).await?;
+        // Runs left "running" by a process that died are marked interrupted, not left forever.
+        let interrupted = store.interrupt_stale_runs(settings.heartbeat_timeout_ms()).await?;
+        if interrupted > 0 {
+            tracing::warn!(runs = interrupted, "runs left unfinished by a stopped process were marked interrupted");
+        }
         let listener =
             TcpListener::bind(settings.bind).await.with_context(|| format!("listen on {}", settings.bind))?;
         // Bound to port 0 (tests, benchmarks): links must name the port actually chosen.

@@ -17,6 +17,8 @@ mod ops;
 mod secrets;
 mod storage;
 mod support;
+mod sync;
+mod sync_postgres;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -81,7 +83,16 @@ fn all_tests() -> Vec<(&'static str, TestFn)> {
         oauth::health_checks_find_revoked_grants,
         secrets::no_secret_in_the_database_or_the_logs,
         secrets::credentials_survive_key_rotation,
+        sync::stripe_customers_to_hubspot_contacts,
+        sync::recipes_are_checked_when_saved,
+        sync::record_problems_are_reported_and_the_run_goes_on,
     ]
+}
+
+/// Tests whose destination is a PostgreSQL table, whatever Hitch's own backend: they need
+/// `HITCH_TEST_DATABASE_URL` on both.
+fn postgres_destination_tests() -> Vec<(&'static str, TestFn)> {
+    tests![sync_postgres::hubspot_contacts_to_a_postgres_table]
 }
 
 /// Tests that need the npm test peers (see node_peers.rs).
@@ -142,6 +153,12 @@ fn main() {
             let skip =
                 (backend == Backend::Postgres && !postgres) || (node_missing.is_some() && !node_peers::required());
             trials.push(trial.with_ignored_flag(skip));
+        }
+    }
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        for (name, test) in postgres_destination_tests() {
+            let trial = Trial::test(format!("{}::{name}", backend.name()), move || run(backend, test));
+            trials.push(trial.with_ignored_flag(!postgres));
         }
     }
     trials.push(browser::trial());

@@ -6,6 +6,8 @@ pub mod invitation;
 pub mod login;
 pub mod members;
 pub mod overview;
+pub mod recipes;
+pub mod runs;
 pub mod section;
 pub mod settings;
 pub mod signup;

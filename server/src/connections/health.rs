@@ -44,6 +44,12 @@ pub async fn run(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        // Runs whose process died stop showing "running": they are marked interrupted.
+        match state.store.interrupt_stale_runs(state.settings.heartbeat_timeout_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(runs = n, "marked runs without a heartbeat as interrupted"),
+            Err(err) => tracing::warn!(error = %err, "checking for abandoned runs failed"),
+        }
         check_due(&state).await;
     }
 }

@@ -13,5 +13,5 @@ pub mod refresh;
 pub mod rotation;
 pub mod token;
 
-pub use error::ConnectError;
+pub use error::{ConnectError, provider_message as provider_words};
 pub use postgres_check::{check_postgres, validate_url as validate_postgres_url};

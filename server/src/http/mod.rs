@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
-use hitch_app::urls::{self, connection_routes as conn, routes};
+use hitch_app::urls::{self, connection_routes as conn, recipe_routes as recipe, routes};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -64,9 +64,15 @@ pub fn router(state: AppState) -> Router {
         .route(conn::RECONNECT_OAUTH, post(ui::connect::reconnect_oauth_post))
         .route(conn::DELETE, get(ui::connections::connection_delete_get).post(ui::connections::connection_delete_post))
         .route(urls::OAUTH_CALLBACK, get(ui::connect::oauth_callback_get))
-        .route(urls::RECIPES, get(ui::sections::recipes_get))
-        .route(urls::RUNS, get(ui::sections::runs_get))
-        .route(urls::ERRORS, get(ui::sections::errors_get))
+        .route(urls::RECIPES, get(ui::recipes::recipes_get))
+        .route(urls::RECIPES_NEW, get(ui::recipes::recipes_new_get).post(ui::recipes::recipes_new_post))
+        .route(recipe::SHOW, get(ui::recipes::recipe_get))
+        .route(recipe::EDIT, get(ui::recipes::recipe_edit_get).post(ui::recipes::recipe_edit_post))
+        .route(recipe::RUN, post(ui::recipes::recipe_run_post))
+        .route(recipe::DELETE, post(ui::recipes::recipe_delete_post))
+        .route(urls::RUNS, get(ui::runs::runs_get))
+        .route(recipe::RUN_SHOW, get(ui::runs::run_get))
+        .route(urls::ERRORS, get(ui::runs::errors_get))
         .route(urls::ALERTS, get(ui::sections::alerts_get))
         .route(urls::SETTINGS, get(ui::settings::settings_get).post(ui::settings::settings_post))
         .route(urls::SETTINGS_TOKENS, post(ui::settings::tokens_create_post))

@@ -19,7 +19,7 @@ use super::Sandbox;
 pub enum Endpoint {
     /// The OAuth token endpoint (and PayPal's client-credentials token endpoint).
     Token,
-    /// Every other provider call: "who am I" and Mailchimp's metadata.
+    /// Every other provider call: "who am I", Mailchimp's metadata, the CRM stand-ins' API.
     Api,
 }
 
@@ -87,11 +87,7 @@ pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next:
             StatusCode::INTERNAL_SERVER_ERROR,
             "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>The server encountered an unexpected condition.</p></body></html>",
         ),
-        Kind::Garbage => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            "<!DOCTYPE html><html><body>Service temporarily unavailable",
-        )
+        Kind::Garbage => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], garbage(request.uri().path()))
             .into_response(),
         Kind::Timeout => {
             tokio::time::sleep(Duration::from_secs(30)).await;
@@ -106,6 +102,18 @@ pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next:
             })),
         )
             .into_response(),
+    }
+}
+
+/// A 200 whose body is not JSON: for the CRM stand-ins' pages, JSON cut off mid-record (a
+/// truncated page); elsewhere an HTML error page.
+fn garbage(path: &str) -> &'static str {
+    if path.starts_with("/hubspot/crm/") {
+        "{\"results\":[{\"id\":\"1\",\"properties\":{\"email\":\"ava.smith0@exam"
+    } else if path.starts_with("/stripe/v1/") && path != "/stripe/v1/account" {
+        "{\"object\":\"list\",\"data\":[{\"id\":\"cus_"
+    } else {
+        "<!DOCTYPE html><html><body>Service temporarily unavailable"
     }
 }
 

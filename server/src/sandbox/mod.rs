@@ -12,6 +12,9 @@
 //!   `GET /_sandbox/oauth/{P}/stats`; `POST|DELETE /_sandbox/faults`; and two additions for
 //!   tests: `POST /_sandbox/clock/advance {"secs":N}` (codes and tokens age without sleeping)
 //!   and `POST /_sandbox/keys {"provider","key"}` (accept one more API key).
+//! - Stateful CRM stand-ins with seeded data: HubSpot CRM v3 under `/hubspot/crm/v3/…`
+//!   (`hubspot/`) and Stripe under `/stripe/v1/…` (`stripe/`), each with a control API under
+//!   `/_sandbox/{hubspot|stripe}/` (reset, settings, records, touch, delete); see their docs.
 //!
 //! Credentials accepted: client `hitch-sandbox-client` / `hitch-sandbox-secret` everywhere;
 //! PayPal also any client id with a secret starting `sandbox-`; API keys starting
@@ -38,12 +41,15 @@ mod accounts;
 mod api_auth;
 mod consent;
 mod control;
+mod data;
 mod faults;
+mod hubspot;
 mod jwt;
 mod ledger;
 mod oauth;
 mod pkce;
 mod state;
+mod stripe;
 mod token;
 mod whoami;
 
@@ -70,6 +76,8 @@ pub use accounts::{
 pub struct Sandbox {
     providers: Vec<ProviderSpec>,
     shared: state::Shared,
+    /// The stateful CRM and payments stand-ins (HubSpot CRM v3, Stripe).
+    crm: data::Crm,
 }
 
 impl Sandbox {
@@ -79,7 +87,7 @@ impl Sandbox {
             tracing::error!(error = %err, "sandbox: the provider catalog does not parse");
             Vec::new()
         });
-        Sandbox { providers, shared: state::Shared::default() }
+        Sandbox { providers, shared: state::Shared::default(), crm: data::Crm::default() }
     }
 
     /// A provider the sandbox stands in for (user-supplied endpoints are not sandboxed).
@@ -159,6 +167,8 @@ pub fn router() -> Router {
         .route("/quickbooks/v3/company/{realm}/companyinfo/{id}", get(whoami::quickbooks_company_get))
         .route("/xero/connections", get(whoami::xero_connections_get))
         .route("/xero/Connections", get(whoami::xero_connections_get))
+        .merge(hubspot::routes(sandbox.clone()))
+        .merge(stripe::routes(sandbox.clone()))
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(sandbox.clone(), faults::inject))
         .with_state(sandbox)

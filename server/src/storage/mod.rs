@@ -14,8 +14,11 @@ mod accounts;
 mod audit;
 mod connections;
 mod invitations;
+mod links;
 mod members;
 mod models;
+mod recipes;
+mod runs;
 mod sessions;
 mod throttle;
 mod tokens;
@@ -29,7 +32,10 @@ pub use connections::{
     Activation, Connection, ConnectionEvent, ConnectionStatus, OAuthState, SealedCredentials, SealedRow,
 };
 pub use invitations::Acceptor;
+pub use links::{Link, NewRecordError, RecordError};
 pub use models::*;
+pub use recipes::{Recipe, RecipeInput};
+pub use runs::{HEARTBEAT_TIMEOUT_MS, Run, RunCounts, RunLog};
 pub use sessions::SessionBackend;
 
 /// Which database a [`Store`] talks to.

@@ -89,8 +89,12 @@ pub struct Page {
 /// A change to make in a destination.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOp {
+    /// `idempotency_key` is the same for every attempt to create the same source record's
+    /// current version: systems that honour one (Stripe's `Idempotency-Key`) then create it
+    /// once however often a retried or resumed run sends it. Others ignore it.
     Create {
         fields: Map<String, Value>,
+        idempotency_key: String,
     },
     Update {
         id: String,
@@ -180,4 +184,11 @@ pub trait Connector: Send + Sync {
 
     /// Most operations one `write_batch` accepts.
     fn max_batch(&self) -> usize;
+
+    /// The position "now" for `object`, taken before a full read so the next incremental
+    /// read starts there (changes made during the full read are read again, never missed).
+    /// None when the object has no incremental reads.
+    async fn high_water_mark(&self, _object: &str) -> Result<Option<String>, SyncError> {
+        Ok(None)
+    }
 }

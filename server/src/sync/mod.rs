@@ -3,3 +3,6 @@
 
 pub mod connector;
 pub mod connectors;
+pub mod engine;
+pub mod mapping;
+pub mod recipes;

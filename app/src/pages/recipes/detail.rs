@@ -30,9 +30,8 @@ pub fn render_recipe(chrome: Chrome, view: RecipeView) -> String {
         let full = mode_label(&mode) == "Full refresh";
         let actions = can_edit.then(|| {
             let csrf_delete = csrf.clone();
-            let confirm = format!(
-                "Delete the recipe {name}? It stops syncing; records already written stay in the destination."
-            );
+            let confirm =
+                format!("Delete the recipe {name}? It stops syncing; records already written stay in the destination.");
             view! {
                 <div class="page-actions">
                     <form class="row-form" method="post" action=run_action>
@@ -49,7 +48,9 @@ pub fn render_recipe(chrome: Chrome, view: RecipeView) -> String {
         });
         let cursor = match (cursor, full) {
             (Some(c), _) => view! { <span class="mono">{c}</span> }.into_any(),
-            (None, true) => view! { <span class="muted">"Not used: a full refresh reads every record"</span> }.into_any(),
+            (None, true) => {
+                view! { <span class="muted">"Not used: a full refresh reads every record"</span> }.into_any()
+            }
             (None, false) => view! { <span class="muted">"Not run yet"</span> }.into_any(),
         };
         let flow_source = source.clone();
@@ -86,7 +87,7 @@ pub fn render_recipe(chrome: Chrome, view: RecipeView) -> String {
             </div>
             <section aria-labelledby="summary-h">
                 <h2 id="summary-h" class="visually-hidden">"Summary"</h2>
-                <dl class="details">
+                <dl class="details details--recipe">
                     <div>
                         <dt>"Source"</dt>
                         <dd>{source}</dd>

@@ -73,24 +73,16 @@ fn table(rows: Vec<RecipeRow>) -> impl IntoView {
     let rows = rows
         .into_iter()
         .map(|r| {
-            let RecipeRow {
-                id,
-                name,
-                source,
-                destination,
-                mode,
-                enabled,
-                last_run_status,
-                last_run_label,
-                last_run,
-            } = r;
+            let RecipeRow { id, name, source, destination, mode, enabled, last_run_status, last_run_label, last_run } =
+                r;
             let href = urls::recipe(&id);
+            let row_href = href.clone();
             let (word, detail) = status_words(last_run_status, &last_run_label);
             let detail = detail.map(|d| view! { <span class="cell-sub">{d}</span> });
             let time = last_run.map(|ts| view! { <span class="cell-sub"><Time ts=ts /></span> });
-            let (enabled_class, enabled_text) = if enabled { ("tag tag--on", "On") } else { ("tag", "Off") };
+            let (enabled_class, enabled_text) = if enabled { ("tag tag--on", "On") } else { ("tag tag--off", "Off") };
             view! {
-                <tr data-href=href.clone()>
+                <tr data-href=row_href>
                     <td>
                         <a class="cell-main" href=href>{name}</a>
                     </td>

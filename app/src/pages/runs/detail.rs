@@ -52,7 +52,7 @@ fn status_callout(status: Status, message: Option<String>, failed: i64, recipe_h
                     <div class="callout callout--error" role="alert">
                         <p class="callout-title">"The run failed"</p>
                         <p class="callout-reason">{message}</p>
-                        <p class="callout-action muted">
+                        <p class="muted">
                             "Nothing is lost: the next run picks up what this one didn't finish. Fix the cause, then "
                             <a href=href>"run the recipe again"</a>
                             "."
@@ -178,7 +178,7 @@ fn errors_table(rows: Vec<RecordErrorRow>) -> AnyView {
         .map(|e| {
             view! {
                 <tr>
-                    <td><span class="tag">{e.stage}</span></td>
+                    <td><span class="tag tag--stage">{e.stage}</span></td>
                     <td class="mono nowrap">{e.source_id}</td>
                     <td class="error-cell">
                         <span class="error-message">{e.message}</span>

@@ -65,7 +65,7 @@ fn table(rows: Vec<RecordErrorRow>) -> impl IntoView {
                         <a href=run_href>"View run" <span class="visually-hidden">{hidden}</span></a>
                     </td>
                     <td class="mono nowrap">{source_id}</td>
-                    <td><span class="tag">{stage}</span></td>
+                    <td><span class="tag tag--stage">{stage}</span></td>
                     <td class="error-cell">
                         <span class="error-message">{message}</span>
                         {payload(data)}

@@ -77,17 +77,19 @@ pub(crate) fn time_or(ts: Option<Timestamp>, none: &'static str) -> AnyView {
 }
 
 /// Runs, newest first as given. `show_recipe` adds the recipe column (the runs list; a recipe's
-/// own page leaves it out). The start time links to the run; the script makes the whole row a link.
+/// own page leaves it out). The start time links to the run, with the duration under it; the
+/// script makes the whole row a link.
 pub(crate) fn runs_table(rows: Vec<RunRow>, show_recipe: bool) -> impl IntoView {
     let rows = rows
         .into_iter()
         .map(|r| {
             let RunRow { id, recipe_id, recipe_name, status, status_label, trigger, counts, started, duration } = r;
             let href = urls::run(&id);
+            let row_href = href.clone();
             let recipe = show_recipe.then(|| {
                 let recipe_href = urls::recipe(&recipe_id);
                 view! {
-                    <td>
+                    <td class="run-recipe">
                         <a class="cell-main" href=recipe_href>{recipe_name}</a>
                     </td>
                 }
@@ -98,14 +100,13 @@ pub(crate) fn runs_table(rows: Vec<RunRow>, show_recipe: bool) -> impl IntoView 
                 Some(ts) => view! { <Time ts=ts /> }.into_any(),
                 None => view! { <span>"Not started"</span> }.into_any(),
             };
-            let duration = if duration.is_empty() {
-                view! { <td class="num muted">"—"</td> }.into_any()
-            } else {
-                view! { <td class="num nowrap">{duration}</td> }.into_any()
-            };
+            let duration = (!duration.is_empty()).then(|| {
+                let text = format!("took {duration}");
+                view! { <span class="cell-sub">{text}</span> }
+            });
             let RunCounts { read, created, updated, unchanged, skipped, failed } = counts;
             view! {
-                <tr data-href=href.clone()>
+                <tr data-href=row_href>
                     {recipe}
                     <td class="cell-status">{run_badge(status, word)} {detail}</td>
                     <td class="nowrap">{trigger}</td>
@@ -117,8 +118,8 @@ pub(crate) fn runs_table(rows: Vec<RunRow>, show_recipe: bool) -> impl IntoView 
                     {count_cell(failed, true)}
                     <td class="nowrap">
                         <a href=href>{started} <span class="visually-hidden">" — open run"</span></a>
+                        {duration}
                     </td>
-                    {duration}
                 </tr>
             }
         })
@@ -126,7 +127,7 @@ pub(crate) fn runs_table(rows: Vec<RunRow>, show_recipe: bool) -> impl IntoView 
     let recipe_head = show_recipe.then(|| view! { <th scope="col">"Recipe"</th> });
     view! {
         <DataTable label="Runs">
-            <thead>
+            <thead class="runs">
                 <tr>
                     {recipe_head}
                     <th scope="col">"Status"</th>
@@ -138,7 +139,6 @@ pub(crate) fn runs_table(rows: Vec<RunRow>, show_recipe: bool) -> impl IntoView 
                     <th scope="col" class="num">"Skipped"</th>
                     <th scope="col" class="num">"Failed"</th>
                     <th scope="col">"Started"</th>
-                    <th scope="col" class="num">"Duration"</th>
                 </tr>
             </thead>
             <tbody class="runs">{rows}</tbody>

@@ -8,6 +8,7 @@ use crate::models::*;
 
 mod connections;
 mod fixtures;
+mod recipes;
 use fixtures::*;
 
 const CSRF_INPUT: &str = r#"<input type="hidden" name="csrf" value="tok123">"#;

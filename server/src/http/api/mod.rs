@@ -7,6 +7,8 @@ pub mod me;
 pub mod members;
 pub mod openapi;
 pub mod providers;
+pub mod recipes;
+pub mod runs;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -31,6 +33,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/connections/{id}/test", post(connections::connections_test))
         .route("/connections/{id}/reconnect", post(connections::connections_reconnect))
+        .route("/recipes", get(recipes::recipes_list).post(recipes::recipes_create))
+        .route("/recipes/{id}", get(recipes::recipes_get).put(recipes::recipes_put).delete(recipes::recipes_delete))
+        .route("/recipes/{id}/preview", post(recipes::recipes_preview))
+        .route("/recipes/{id}/run", post(recipes::recipes_run))
+        .route("/runs", get(runs::runs_list))
+        .route("/runs/{id}", get(runs::runs_get))
+        .route("/runs/{id}/logs", get(runs::runs_logs))
+        .route("/record-errors", get(runs::record_errors_list))
+        .route("/record-errors/{id}/retry", post(runs::record_errors_retry))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{connections, me, members, providers};
+use super::{connections, me, members, providers, recipes, runs};
 use crate::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
@@ -17,17 +17,23 @@ use crate::error::{ErrorBody, ErrorDetail};
         me::me_get, members::members_list_get, members::members_get, members::members_patch,
         providers::providers_list, connections::connections_create, connections::connections_list,
         connections::connections_get, connections::connections_test, connections::connections_patch,
-        connections::connections_delete, connections::connections_reconnect
+        connections::connections_delete, connections::connections_reconnect,
+        recipes::recipes_list, recipes::recipes_create, recipes::recipes_get, recipes::recipes_put, recipes::recipes_delete,
+        recipes::recipes_preview, recipes::recipes_run, runs::runs_list, runs::runs_get, runs::runs_logs,
+        runs::record_errors_list, runs::record_errors_retry
     ),
     components(schemas(
         ErrorBody, ErrorDetail, me::Me, me::TenantInfo, me::TokenInfo,
         members::MemberOut, members::MemberList, members::MemberPatch,
         providers::ProviderOut, providers::ProviderList, providers::FieldOut,
         connections::ConnectionOut, connections::ConnectionList, connections::NewConnection, connections::Created,
-        connections::ConnectionPatch, connections::Reconnect, connections::TestResult
+        connections::ConnectionPatch, connections::Reconnect, connections::TestResult,
+        crate::sync::recipes::RecipeSpec, crate::sync::recipes::PreviewRecord, recipes::RecipeOut, recipes::RecipeList,
+        recipes::Preview, recipes::RunStarted, runs::RunOut, runs::RunList, runs::LogLine, runs::RunLogs,
+        runs::RecordErrorOut, runs::RecordErrorList
     )),
     modifiers(&BearerAuth),
-    tags((name = "account", description = "Who is calling"), (name = "members", description = "People in the workspace"), (name = "connections", description = "Accounts in other systems"))
+    tags((name = "account", description = "Who is calling"), (name = "members", description = "People in the workspace"), (name = "connections", description = "Accounts in other systems"), (name = "recipes", description = "What syncs where"), (name = "runs", description = "Runs, their logs and record errors"))
 )]
 pub struct ApiDoc;
 

@@ -196,8 +196,14 @@ pub async fn connection_delete_get(
         id: c.id.clone(),
         label: c.label.clone(),
         provider_name: views::provider_name(state.catalog.get(&c.provider), &c),
-        // Recipes are the only things that use connections, and they do not exist yet.
-        dependents: Vec::new(),
+        dependents: state
+            .store
+            .tenant(&member.tenant.id)
+            .recipes_using(&c.id)
+            .await?
+            .into_iter()
+            .map(|r| format!("Recipe \"{}\" (it will fail until it uses another connection)", r.name))
+            .collect(),
         delete_action: urls::connection_action(&c.id, "delete"),
         cancel_href: urls::connection(&c.id),
     };

@@ -15,15 +15,14 @@ pub async fn overview_get(State(state): State<AppState>, member: Member) -> Resu
     let members = scope.member_count().await?;
     let tokens = scope.api_token_count().await?;
     let connections = scope.connection_count().await?;
+    let recipes = scope.recipe_count().await?;
     let admin = member.role.can_administer();
     let editor = member.role.can_edit();
     let view = OverviewView {
         connections,
-        // Recipes, runs and record errors are stored once those features land; until then a
-        // workspace has none of them, and the tiles say so truthfully.
-        recipes: 0,
-        runs_last_24h: 0,
-        open_errors: 0,
+        recipes,
+        runs_last_24h: scope.run_count_since(crate::storage::now_ms() - 24 * 3_600_000).await?,
+        open_errors: scope.open_record_error_count().await?,
         members,
         checklist: vec![
             ChecklistItem {
@@ -44,8 +43,8 @@ pub async fn overview_get(State(state): State<AppState>, member: Member) -> Resu
                     "Editors choose a source and a destination, map the fields and run it; you will see every run."
                         .into()
                 },
-                done: false,
-                href: editor.then(|| urls::RECIPES.into()),
+                done: recipes > 0,
+                href: editor.then(|| urls::RECIPES_NEW.into()),
             },
             ChecklistItem {
                 title: "Invite your team".into(),

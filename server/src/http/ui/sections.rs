@@ -30,42 +30,6 @@ async fn render(member: Member, s: Section) -> Result<Html<String>, AppError> {
     Ok(Html(pages::section::render(chrome, view)))
 }
 
-pub async fn recipes_get(member: Member) -> Result<Html<String>, AppError> {
-    render(member, Section {
-        nav: Nav::Recipes,
-        title: "Recipes",
-        lead: "A recipe moves records from one system to another: one-way or two-way, on a schedule or the moment a webhook arrives, with your field mapping.",
-        empty_title: "No recipes yet",
-        empty_body: "Recipes need two connections to move data between. Once you have them, each recipe shows here with its trigger, its last run and its next scheduled run.",
-        next: Some(("See connections", urls::CONNECTIONS)),
-    })
-    .await
-}
-
-pub async fn runs_get(member: Member) -> Result<Html<String>, AppError> {
-    render(member, Section {
-        nav: Nav::Runs,
-        title: "Runs",
-        lead: "Every execution of every recipe: when it started, how long it took, and how many records were read, created, updated, skipped or failed.",
-        empty_title: "No runs yet",
-        empty_body: "Runs appear here when a recipe runs on its schedule, from a webhook, or when someone presses Run now. Create a recipe first.",
-        next: Some(("See recipes", urls::RECIPES)),
-    })
-    .await
-}
-
-pub async fn errors_get(member: Member) -> Result<Html<String>, AppError> {
-    render(member, Section {
-        nav: Nav::Errors,
-        title: "Errors",
-        lead: "Records a run could not move, with the provider's own words, the stage that failed and what to do. Nothing fails silently.",
-        empty_title: "No record errors",
-        empty_body: "When a destination rejects a record or a mapping can't be applied, the record shows here with the reason, and you can retry or ignore it once fixed.",
-        next: Some(("See runs", urls::RUNS)),
-    })
-    .await
-}
-
 pub async fn alerts_get(member: Member) -> Result<Html<String>, AppError> {
     render(member, Section {
         nav: Nav::Alerts,

@@ -30,9 +30,7 @@ pub fn push_key(out: &mut String, key: &str) {
 
 /// Milliseconds since the epoch as HubSpot's ISO 8601 form, `2024-05-01T12:34:56.789Z`.
 pub fn iso_ms(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Parses a HubSpot filter or property time: epoch milliseconds, an RFC 3339 date-time, or a

@@ -46,11 +46,6 @@ impl Limits {
         limiter.recent.clear();
     }
 
-    pub fn get(&self, provider: &'static str) -> Settings {
-        let all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        all.get(provider).map(|l| l.settings.clone()).unwrap_or_default()
-    }
-
     fn admit(&self, provider: &'static str, now: Instant) -> (u64, Verdict) {
         let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let limiter = all.entry(provider).or_default();

@@ -2,6 +2,7 @@
 //! per-provider rate limit and latency settings, and the small helpers both use (a seeded
 //! random generator, word lists, a JSON writer, the sandbox clock in milliseconds).
 
+pub mod control;
 pub mod json;
 pub mod limits;
 pub mod rng;

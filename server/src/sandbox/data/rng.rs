@@ -6,10 +6,6 @@
 pub struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
     /// The generator for record `n` of stream `stream` under `seed`.
     pub fn for_record(seed: u64, stream: u64, n: u64) -> Rng {
         let mut r = Rng(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F));
@@ -31,9 +27,10 @@ impl Rng {
         if n == 0 { 0 } else { self.next() % n }
     }
 
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    /// One of `items` (which must not be empty).
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         let i = usize::try_from(self.below(items.len() as u64)).unwrap_or(0);
-        &items[i.min(items.len().saturating_sub(1))]
+        items[i.min(items.len().saturating_sub(1))]
     }
 }
 

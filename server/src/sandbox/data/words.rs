@@ -4,28 +4,77 @@
 use super::rng::Rng;
 
 pub const FIRST: &[&str] = &[
-    "Ava", "Liam", "Olivia", "Noah", "Emma", "Oliver", "Mia", "Elijah", "Amelia", "James", "Harper", "Lucas",
-    "Sofia", "Mateo", "Layla", "Ethan", "Chloe", "Aiden", "Grace", "Leo", "Nora", "Hiro", "Priya", "Kwame",
-    "Fatima", "Diego", "Ingrid", "Tariq", "Mei", "Sven",
+    "Ava", "Liam", "Olivia", "Noah", "Emma", "Oliver", "Mia", "Elijah", "Amelia", "James", "Harper", "Lucas", "Sofia",
+    "Mateo", "Layla", "Ethan", "Chloe", "Aiden", "Grace", "Leo", "Nora", "Hiro", "Priya", "Kwame", "Fatima", "Diego",
+    "Ingrid", "Tariq", "Mei", "Sven",
 ];
 pub const LAST: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-    "Hernandez", "Lopez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Nguyen",
-    "Patel", "Okafor", "Kowalski", "Tanaka", "Larsen", "Haddad", "Schmidt", "Rossi", "Dubois",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Nguyen",
+    "Patel",
+    "Okafor",
+    "Kowalski",
+    "Tanaka",
+    "Larsen",
+    "Haddad",
+    "Schmidt",
+    "Rossi",
+    "Dubois",
 ];
 /// Names that exercise UTF-8 handling (accents, non-Latin scripts).
 pub const UNICODE_FIRST: &[&str] = &["Zoë", "Łukasz", "José", "Søren", "François", "Ñandú", "Αθηνά", "美咲"];
 pub const UNICODE_LAST: &[&str] = &["Müller", "Ångström", "Núñez", "Øberg", "Dvořák", "Çelik", "Παπαδόπουλος", "佐藤"];
 pub const COMPANY_A: &[&str] = &[
-    "Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne",
-    "Soylent", "Aperture", "Gringotts", "Monarch", "Pied Piper",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Vandelay",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Aperture",
+    "Gringotts",
+    "Monarch",
+    "Pied Piper",
 ];
 pub const COMPANY_B: &[&str] =
     &["Labs", "Industries", "Systems", "Logistics", "Foods", "Analytics", "Partners", "Robotics", "Media", "Health"];
 pub const DOMAINS: &[&str] = &["example.com", "example.org", "example.net", "mail.example", "corp.example"];
 pub const TITLES: &[&str] = &[
-    "Engineer", "Account Executive", "Designer", "Product Manager", "Head of Sales", "CFO", "Analyst", "Founder",
-    "Support Lead", "Operations Manager",
+    "Engineer",
+    "Account Executive",
+    "Designer",
+    "Product Manager",
+    "Head of Sales",
+    "CFO",
+    "Analyst",
+    "Founder",
+    "Support Lead",
+    "Operations Manager",
 ];
 pub const CITIES: &[&str] =
     &["Berlin", "Lisbon", "Austin", "Toronto", "Nairobi", "Osaka", "São Paulo", "Melbourne", "Dublin", "Kraków"];

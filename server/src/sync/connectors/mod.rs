@@ -1,1 +1,31 @@
 //! The connectors, and choosing one for a connection.
+
+mod auth;
+mod calls;
+pub mod http;
+pub mod hubspot;
+pub mod postgres;
+pub mod stripe;
+
+pub use auth::{ConnectionAuth, from_connect};
+
+use crate::state::AppState;
+use crate::storage::Connection;
+use crate::sync::connector::{Connector, SyncError};
+
+/// The connector for a connection, ready to use (its token refreshed if it was expiring).
+pub async fn for_connection(state: &AppState, connection: &Connection) -> Result<Box<dyn Connector>, SyncError> {
+    match connection.provider.as_str() {
+        "hubspot" => Ok(Box::new(hubspot::HubSpot::new(ConnectionAuth::new(state, connection).await?))),
+        "stripe" => Ok(Box::new(stripe::Stripe::new(ConnectionAuth::new(state, connection).await?))),
+        "postgres" => {
+            let creds =
+                crate::connections::credentials::Credentials::open(&state.secrets, connection).map_err(from_connect)?;
+            let url = creds.field("url").ok_or_else(|| SyncError::permanent("the connection has no database URL"))?;
+            Ok(Box::new(postgres::PostgresConnector::connect(url).await?))
+        }
+        other => Err(SyncError::permanent(format!(
+            "Recipes cannot use {other} connections yet: HubSpot, Stripe and PostgreSQL can be synced today"
+        ))),
+    }
+}

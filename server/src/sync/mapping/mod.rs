@@ -34,7 +34,7 @@ pub use compile::CompiledMapping;
 pub use filter::{Condition, Filter, FilterOp};
 pub use hash::content_hash;
 pub use model::{LookupTable, Mapping, OnMissing, Rule, Source, Transform};
-pub use redact::{is_sensitive_name, redact};
+pub use redact::{MAX_TEXT_CHARS, REDACTED, is_sensitive_name, redact};
 pub use validate::Schema;
 
 /// The stage word recorded with errors raised while mapping a record.
@@ -53,11 +53,15 @@ pub struct MappingProblem {
 
 impl MappingProblem {
     fn for_rule(index: usize, target: &str, what: impl std::fmt::Display) -> Self {
-        Self { rule: Some(index), target: Some(target.to_owned()), message: format!("'{target}': {what}") }
+        if target.trim().is_empty() {
+            // Nothing to name it by yet: its position in the editor (counting from 1).
+            return Self { rule: Some(index), target: None, message: format!("Rule {}: {what}.", index + 1) };
+        }
+        Self { rule: Some(index), target: Some(target.to_owned()), message: format!("'{target}': {what}.") }
     }
 
     fn for_filter(what: impl std::fmt::Display) -> Self {
-        Self { rule: None, target: None, message: format!("Filter: {what}") }
+        Self { rule: None, target: None, message: format!("Filter: {what}.") }
     }
 }
 

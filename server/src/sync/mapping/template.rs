@@ -35,7 +35,9 @@ impl Template {
             let position = source[..at].chars().count() + 1;
             let after = &rest[open + 2..];
             let Some(close) = after.find("}}") else {
-                return Err(format!("the template has a '{{{{' at character {position} that is never closed with '}}}}'"));
+                return Err(format!(
+                    "the template has a '{{{{' at character {position} that is never closed with '}}}}'"
+                ));
             };
             let name = after[..close].trim();
             if name.is_empty() {

@@ -67,7 +67,8 @@ pub(crate) fn parse_number(raw: &str) -> Option<Number> {
         return Some(Number::from(u));
     }
     // Rust also reads "inf", "NaN" and "infinity"; only digits make a number here.
-    if !plain.bytes().any(|b| b.is_ascii_digit()) || plain.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E')
+    if !plain.bytes().any(|b| b.is_ascii_digit())
+        || plain.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E')
     {
         return None;
     }
@@ -120,7 +121,9 @@ mod tests {
         assert_eq!(parse_number("18446744073709551615"), Some(Number::from(u64::MAX)));
         assert_eq!(parse_number("1e3").and_then(|n| n.as_f64()), Some(1000.0));
         assert_eq!(parse_number(".5").and_then(|n| n.as_f64()), Some(0.5));
-        for bad in ["abc", "", " ", "1,5", "12,34", "1,234,5", "1.234,50", "inf", "NaN", "-infinity", "1e999", "12abc", "$5"] {
+        for bad in
+            ["abc", "", " ", "1,5", "12,34", "1,234,5", "1.234,50", "inf", "NaN", "-infinity", "1e999", "12abc", "$5"]
+        {
             assert_eq!(parse_number(bad), None, "{bad}");
         }
     }

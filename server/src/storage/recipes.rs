@@ -1,0 +1,217 @@
+//! Sync recipes: what moves from where to where, with which mapping.
+
+use sqlx::any::AnyRow;
+
+use super::{StoreError, StoreResult, TenantId, TenantStore, get_i64, get_str, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipe {
+    pub tenant_id: TenantId,
+    pub id: String,
+    pub name: String,
+    pub source_connection_id: String,
+    pub source_object: String,
+    pub destination_connection_id: String,
+    pub destination_object: String,
+    /// JSON of `sync::mapping::Mapping`.
+    pub mapping: String,
+    /// "incremental" or "full"
+    pub mode: String,
+    /// "ignore", "propagate" or "archive"
+    pub delete_policy: String,
+    pub upsert_key: String,
+    pub enabled: bool,
+    pub cursor: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The fields a person sets on a recipe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipeInput {
+    pub name: String,
+    pub source_connection_id: String,
+    pub source_object: String,
+    pub destination_connection_id: String,
+    pub destination_object: String,
+    pub mapping: String,
+    pub mode: String,
+    pub delete_policy: String,
+    pub upsert_key: String,
+    pub enabled: bool,
+}
+
+const COLUMNS: &str = "tenant_id, id, name, source_connection_id, source_object, destination_connection_id, \
+     destination_object, mapping, mode, delete_policy, upsert_key, enabled, cursor, created_at, updated_at";
+
+fn from_row(row: &AnyRow) -> Result<Recipe, sqlx::Error> {
+    Ok(Recipe {
+        tenant_id: TenantId(get_str(row, "tenant_id")?),
+        id: get_str(row, "id")?,
+        name: get_str(row, "name")?,
+        source_connection_id: get_str(row, "source_connection_id")?,
+        source_object: get_str(row, "source_object")?,
+        destination_connection_id: get_str(row, "destination_connection_id")?,
+        destination_object: get_str(row, "destination_object")?,
+        mapping: get_str(row, "mapping")?,
+        mode: get_str(row, "mode")?,
+        delete_policy: get_str(row, "delete_policy")?,
+        upsert_key: get_str(row, "upsert_key")?,
+        enabled: get_i64(row, "enabled")? != 0,
+        cursor: sqlx::Row::try_get::<Option<String>, _>(row, "cursor")?,
+        created_at: get_i64(row, "created_at")?,
+        updated_at: get_i64(row, "updated_at")?,
+    })
+}
+
+impl TenantStore<'_> {
+    #[tracing::instrument(skip_all)]
+    pub async fn create_recipe(&self, id: &str, input: &RecipeInput, created_by: Option<&str>) -> StoreResult<Recipe> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO recipes (tenant_id, id, name, source_connection_id, source_object, destination_connection_id,
+               destination_object, mapping, mode, delete_policy, upsert_key, enabled, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(id)
+        .bind(&input.name)
+        .bind(&input.source_connection_id)
+        .bind(&input.source_object)
+        .bind(&input.destination_connection_id)
+        .bind(&input.destination_object)
+        .bind(&input.mapping)
+        .bind(&input.mode)
+        .bind(&input.delete_policy)
+        .bind(&input.upsert_key)
+        .bind(i64::from(input.enabled))
+        .bind(created_by)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        self.recipe(id).await
+    }
+
+    /// Replaces a recipe's settings. Changing what it reads or where it writes starts the
+    /// next run from scratch: the cursor and the identity map belong to the old pairing.
+    #[tracing::instrument(skip_all)]
+    pub async fn update_recipe(&self, id: &str, input: &RecipeInput) -> StoreResult<Recipe> {
+        let before = self.recipe(id).await?;
+        let repointed = before.source_connection_id != input.source_connection_id
+            || before.source_object != input.source_object
+            || before.destination_connection_id != input.destination_connection_id
+            || before.destination_object != input.destination_object;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE recipes SET name = $3, source_connection_id = $4, source_object = $5, destination_connection_id = $6,
+               destination_object = $7, mapping = $8, mode = $9, delete_policy = $10, upsert_key = $11, enabled = $12,
+               updated_at = $13 WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(id)
+        .bind(&input.name)
+        .bind(&input.source_connection_id)
+        .bind(&input.source_object)
+        .bind(&input.destination_connection_id)
+        .bind(&input.destination_object)
+        .bind(&input.mapping)
+        .bind(&input.mode)
+        .bind(&input.delete_policy)
+        .bind(&input.upsert_key)
+        .bind(i64::from(input.enabled))
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        if repointed {
+            sqlx::query("UPDATE recipes SET cursor = NULL WHERE tenant_id = $1 AND id = $2")
+                .bind(&self.tenant_id.0)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM record_links WHERE tenant_id = $1 AND recipe_id = $2")
+                .bind(&self.tenant_id.0)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.recipe(id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn recipe(&self, id: &str) -> StoreResult<Recipe> {
+        let sql = format!("SELECT {COLUMNS} FROM recipes WHERE tenant_id = $1 AND id = $2");
+        let row = sqlx::query(&sql).bind(&self.tenant_id.0).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn recipes(&self) -> StoreResult<Vec<Recipe>> {
+        let sql = format!("SELECT {COLUMNS} FROM recipes WHERE tenant_id = $1 ORDER BY name, created_at");
+        let rows = sqlx::query(&sql).bind(&self.tenant_id.0).fetch_all(self.pool()).await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Recipes that read from or write to a connection (what deleting it would stop).
+    #[tracing::instrument(skip_all)]
+    pub async fn recipes_using(&self, connection_id: &str) -> StoreResult<Vec<Recipe>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM recipes WHERE tenant_id = $1 AND (source_connection_id = $2 OR destination_connection_id = $2)
+             ORDER BY name"
+        );
+        let rows = sqlx::query(&sql).bind(&self.tenant_id.0).bind(connection_id).fetch_all(self.pool()).await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn recipe_count(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM recipes WHERE tenant_id = $1")
+            .bind(&self.tenant_id.0)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(get_i64(&row, "n")?)
+    }
+
+    /// Deletes a recipe with its runs, identity map and errors (cascade).
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_recipe(&self, id: &str) -> StoreResult<Recipe> {
+        let recipe = self.recipe(id).await?;
+        let mut tx = self.pool().begin().await?;
+        for table in ["run_logs", "record_errors", "record_links"] {
+            let filter = if table == "run_logs" {
+                "run_id IN (SELECT id FROM runs WHERE recipe_id = $2)"
+            } else {
+                "recipe_id = $2"
+            };
+            sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1 AND {filter}"))
+                .bind(&self.tenant_id.0)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM runs WHERE tenant_id = $1 AND recipe_id = $2")
+            .bind(&self.tenant_id.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM recipes WHERE tenant_id = $1 AND id = $2")
+            .bind(&self.tenant_id.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(recipe)
+    }
+
+    /// Moves the incremental cursor; called only after the writes it covers committed.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_recipe_cursor(&self, id: &str, cursor: Option<&str>) -> StoreResult<()> {
+        sqlx::query("UPDATE recipes SET cursor = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(&self.tenant_id.0)
+            .bind(id)
+            .bind(cursor)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

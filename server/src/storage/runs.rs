@@ -1,0 +1,302 @@
+//! Runs of recipes, their counts and step logs. A running run's heartbeat is refreshed as it
+//! works; one whose heartbeat stopped (its process died) is marked interrupted, never left
+//! "running" forever.
+
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError, StoreResult, TenantId, TenantStore, get_i64, get_opt_i64, get_str, new_id, now_ms};
+
+/// What a run counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RunCounts {
+    pub read: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub skipped: i64,
+    pub failed: i64,
+    pub deleted: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub tenant_id: TenantId,
+    pub id: String,
+    pub recipe_id: String,
+    pub trigger: String,
+    /// queued, running, succeeded, succeeded_with_errors, failed, interrupted
+    pub status: String,
+    pub counts: RunCounts,
+    pub cursor_before: Option<String>,
+    pub cursor_after: Option<String>,
+    pub error_kind: String,
+    pub error_message: String,
+    pub queued_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub heartbeat_at: Option<i64>,
+}
+
+impl Run {
+    pub fn is_active(&self) -> bool {
+        matches!(self.status.as_str(), "queued" | "running")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunLog {
+    pub at: i64,
+    pub level: String,
+    pub message: String,
+}
+
+/// A run that did not finish gets interrupted after this long without a heartbeat, unless
+/// configured otherwise (`HITCH_RUN_HEARTBEAT_TIMEOUT_SECS`).
+pub const HEARTBEAT_TIMEOUT_MS: i64 = 60_000;
+
+const COLUMNS: &str = "tenant_id, id, recipe_id, trigger, status, read_count, created_count, updated_count, \
+     unchanged_count, skipped_count, failed_count, deleted_count, cursor_before, cursor_after, error_kind, error_message, \
+     queued_at, started_at, finished_at, heartbeat_at";
+
+fn from_row(row: &AnyRow) -> Result<Run, sqlx::Error> {
+    Ok(Run {
+        tenant_id: TenantId(get_str(row, "tenant_id")?),
+        id: get_str(row, "id")?,
+        recipe_id: get_str(row, "recipe_id")?,
+        trigger: get_str(row, "trigger")?,
+        status: get_str(row, "status")?,
+        counts: RunCounts {
+            read: get_i64(row, "read_count")?,
+            created: get_i64(row, "created_count")?,
+            updated: get_i64(row, "updated_count")?,
+            unchanged: get_i64(row, "unchanged_count")?,
+            skipped: get_i64(row, "skipped_count")?,
+            failed: get_i64(row, "failed_count")?,
+            deleted: get_i64(row, "deleted_count")?,
+        },
+        cursor_before: sqlx::Row::try_get::<Option<String>, _>(row, "cursor_before")?,
+        cursor_after: sqlx::Row::try_get::<Option<String>, _>(row, "cursor_after")?,
+        error_kind: get_str(row, "error_kind")?,
+        error_message: get_str(row, "error_message")?,
+        queued_at: get_i64(row, "queued_at")?,
+        started_at: get_opt_i64(row, "started_at")?,
+        finished_at: get_opt_i64(row, "finished_at")?,
+        heartbeat_at: get_opt_i64(row, "heartbeat_at")?,
+    })
+}
+
+impl TenantStore<'_> {
+    /// Starts a run unless one of the recipe's runs is still going (with a live heartbeat):
+    /// `Conflict` then. The check and the insert are one transaction behind the recipe's
+    /// row lock, so two "Run now" clicks cannot both start.
+    #[tracing::instrument(skip_all)]
+    pub async fn start_run(
+        &self,
+        recipe_id: &str,
+        trigger: &str,
+        cursor_before: Option<&str>,
+        heartbeat_timeout_ms: i64,
+    ) -> StoreResult<Run> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let locked = sqlx::query("UPDATE recipes SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2")
+            .bind(&self.tenant_id.0)
+            .bind(recipe_id)
+            .execute(&mut *tx)
+            .await?;
+        if locked.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let active = sqlx::query(
+            "SELECT COUNT(*) AS n FROM runs WHERE tenant_id = $1 AND recipe_id = $2 AND status IN ('queued', 'running')
+               AND heartbeat_at >= $3",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(recipe_id)
+        .bind(now - heartbeat_timeout_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        if get_i64(&active, "n")? > 0 {
+            return Err(StoreError::Conflict("run in progress".into()));
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO runs (tenant_id, id, recipe_id, trigger, status, cursor_before, queued_at, started_at, heartbeat_at)
+             VALUES ($1, $2, $3, $4, 'running', $5, $6, $6, $6)",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(&id)
+        .bind(recipe_id)
+        .bind(trigger)
+        .bind(cursor_before)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.run(&id).await
+    }
+
+    /// Saves progress (counts so far) and refreshes the heartbeat.
+    #[tracing::instrument(skip_all)]
+    pub async fn run_progress(&self, id: &str, counts: &RunCounts) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE runs SET read_count = $3, created_count = $4, updated_count = $5, unchanged_count = $6,
+               skipped_count = $7, failed_count = $8, deleted_count = $9, heartbeat_at = $10
+             WHERE tenant_id = $1 AND id = $2 AND status = 'running'",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(id)
+        .bind(counts.read)
+        .bind(counts.created)
+        .bind(counts.updated)
+        .bind(counts.unchanged)
+        .bind(counts.skipped)
+        .bind(counts.failed)
+        .bind(counts.deleted)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Refreshes a running run's heartbeat (proof its process is alive).
+    #[tracing::instrument(skip_all)]
+    pub async fn run_heartbeat(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE runs SET heartbeat_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'running'")
+            .bind(&self.tenant_id.0)
+            .bind(id)
+            .bind(now_ms())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a run with its final status, counts and (on success) the cursor it reached.
+    #[tracing::instrument(skip_all)]
+    pub async fn finish_run(
+        &self,
+        id: &str,
+        status: &str,
+        counts: &RunCounts,
+        cursor_after: Option<&str>,
+        error: Option<(&str, &str)>,
+    ) -> StoreResult<()> {
+        self.run_progress(id, counts).await?;
+        sqlx::query(
+            "UPDATE runs SET status = $3, cursor_after = $4, error_kind = $5, error_message = $6, finished_at = $7
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(id)
+        .bind(status)
+        .bind(cursor_after)
+        .bind(error.map(|e| e.0).unwrap_or(""))
+        .bind(error.map(|e| e.1).unwrap_or(""))
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn run(&self, id: &str) -> StoreResult<Run> {
+        let sql = format!("SELECT {COLUMNS} FROM runs WHERE tenant_id = $1 AND id = $2");
+        let row = sqlx::query(&sql).bind(&self.tenant_id.0).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// Recent runs, newest first; of one recipe when `recipe_id` is given.
+    #[tracing::instrument(skip_all)]
+    pub async fn runs(&self, recipe_id: Option<&str>, limit: i64) -> StoreResult<Vec<Run>> {
+        let rows = match recipe_id {
+            Some(recipe) => {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM runs WHERE tenant_id = $1 AND recipe_id = $2 ORDER BY queued_at DESC LIMIT $3"
+                );
+                sqlx::query(&sql).bind(&self.tenant_id.0).bind(recipe).bind(limit).fetch_all(self.pool()).await?
+            }
+            None => {
+                let sql = format!("SELECT {COLUMNS} FROM runs WHERE tenant_id = $1 ORDER BY queued_at DESC LIMIT $2");
+                sqlx::query(&sql).bind(&self.tenant_id.0).bind(limit).fetch_all(self.pool()).await?
+            }
+        };
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Runs that started since `since` (for the overview).
+    #[tracing::instrument(skip_all)]
+    pub async fn run_count_since(&self, since: i64) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM runs WHERE tenant_id = $1 AND queued_at >= $2")
+            .bind(&self.tenant_id.0)
+            .bind(since)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(get_i64(&row, "n")?)
+    }
+
+    /// Appends a line to a run's log.
+    #[tracing::instrument(skip_all)]
+    pub async fn run_log(&self, run_id: &str, level: &str, message: &str) -> StoreResult<()> {
+        sqlx::query("INSERT INTO run_logs (tenant_id, run_id, at, level, message) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&self.tenant_id.0)
+            .bind(run_id)
+            .bind(now_ms())
+            .bind(level)
+            .bind(message)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn run_logs(&self, run_id: &str, limit: i64) -> StoreResult<Vec<RunLog>> {
+        let rows = sqlx::query(
+            "SELECT at, level, message FROM run_logs WHERE tenant_id = $1 AND run_id = $2 ORDER BY id LIMIT $3",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(run_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok(RunLog { at: get_i64(r, "at")?, level: get_str(r, "level")?, message: get_str(r, "message")? }))
+            .collect()
+    }
+}
+
+impl Store {
+    /// Marks runs whose process stopped heartbeating as interrupted, with a log line saying
+    /// so; returns how many. Their recipes can simply run again: writes are idempotent.
+    #[tracing::instrument(skip_all)]
+    pub async fn interrupt_stale_runs(&self, heartbeat_timeout_ms: i64) -> StoreResult<u64> {
+        let now = now_ms();
+        let stale = sqlx::query(
+            "SELECT tenant_id, id FROM runs WHERE status IN ('queued', 'running') AND (heartbeat_at IS NULL OR heartbeat_at < $1)",
+        )
+        .bind(now - heartbeat_timeout_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut count = 0;
+        for row in stale {
+            let tenant = TenantId(get_str(&row, "tenant_id")?);
+            let id = get_str(&row, "id")?;
+            let done = sqlx::query(
+                "UPDATE runs SET status = 'interrupted', finished_at = $3, error_kind = 'interrupted',
+                   error_message = 'The process running it stopped before it finished. Nothing was lost: run it again.'
+                 WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')",
+            )
+            .bind(&tenant.0)
+            .bind(&id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+            if done.rows_affected() == 1 {
+                self.tenant(&tenant)
+                    .run_log(&id, "error", "Interrupted: its heartbeat stopped (the process running it stopped).")
+                    .await?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+}
