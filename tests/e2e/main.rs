@@ -86,6 +86,7 @@ fn all_tests() -> Vec<(&'static str, TestFn)> {
         sync::stripe_customers_to_hubspot_contacts,
         sync::recipes_are_checked_when_saved,
         sync::record_problems_are_reported_and_the_run_goes_on,
+        sync::recipe_editor_in_the_browser,
     ]
 }
 

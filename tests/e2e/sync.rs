@@ -271,3 +271,87 @@ pub async fn record_problems_are_reported_and_the_run_goes_on(app: TestApp) -> a
     ensure!(logs.to_string().contains("rate limited"), "{logs}");
     s.app.stop().await
 }
+
+pub async fn recipe_editor_in_the_browser(app: TestApp) -> anyhow::Result<()> {
+    let s = setup(app).await?;
+    s.control("/_sandbox/stripe/reset", json!({"seed": 5, "counts": {"customers": 12}})).await?;
+    s.control("/_sandbox/hubspot/reset", json!({"seed": 5, "counts": {"contacts": 0}})).await?;
+    let stripe = s.connect("stripe", json!({"api_key": STRIPE_KEY})).await?;
+    let hubspot = s.connect("hubspot", json!({"access_token": HUBSPOT_TOKEN})).await?;
+    let owner = hitch_tests::Browser::new(&s.app.base);
+    owner.login("owner@acme.test", hitch_tests::PASSWORD).await?;
+    ensure!(owner.get("/recipes/new").await?.status == 200, "editor");
+    let ends = [
+        ("name", "Customers to contacts"),
+        ("source_connection", stripe.as_str()),
+        ("source_object", "customers"),
+        ("destination_connection", hubspot.as_str()),
+        ("destination_object", "contacts"),
+        ("mode", "incremental"),
+        ("delete_policy", "ignore"),
+    ];
+    let mut fields: Vec<(&str, &str)> = ends.to_vec();
+    fields.push(("intent", "load_fields"));
+    let loaded = owner.submit("/recipes/new", "/recipes/new", &fields).await?;
+    ensure!(
+        loaded.status == 200 && loaded.contains("rule-0-target") && loaded.contains("lifecyclestage"),
+        "load fields: {}",
+        loaded.status
+    );
+    // email is matched by name; map lastname from name and make email the upsert key.
+    let rows = [
+        ("rule-0-target", "email"),
+        ("rule-0-kind", "field"),
+        ("rule-0-field", "email"),
+        ("rule-0-transforms", "lower"),
+        ("rule-1-target", "lastname"),
+        ("rule-1-kind", "field"),
+        ("rule-1-field", "name"),
+        ("filter", "email exists"),
+        ("upsert_key", "email"),
+    ];
+    let mut preview: Vec<(&str, &str)> = ends.to_vec();
+    preview.extend(rows);
+    preview.push(("intent", "preview"));
+    let previewed = owner.submit("/recipes/new", "/recipes/new", &preview).await?;
+    ensure!(
+        previewed.status == 200 && previewed.contains("would write"),
+        "preview: {} {}",
+        previewed.status,
+        previewed.text_excerpt()
+    );
+    ensure!(s.sandbox_records("hubspot", "contacts").await?.is_empty(), "the preview wrote");
+    let mut save: Vec<(&str, &str)> = ends.to_vec();
+    save.extend(rows);
+    save.push(("intent", "save"));
+    let saved = owner.submit("/recipes/new", "/recipes/new", &save).await?;
+    ensure!(saved.status == 303, "save: {} {}", saved.status, saved.text_excerpt());
+    let recipe_url = saved.location().context("location")?.to_owned();
+    let page = owner.get(&recipe_url).await?;
+    ensure!(page.contains("Customers to contacts") && page.contains("Run now"), "recipe page");
+    let started = owner.submit(&recipe_url, &format!("{recipe_url}/run"), &[]).await?;
+    let run_url = started.location().context("run location")?.to_owned();
+    ensure!(run_url.starts_with("/runs/"), "{run_url}");
+    let run = s.wait(run_url.trim_start_matches("/runs/")).await?;
+    ensure!(matches!(run["status"].as_str(), Some("succeeded" | "succeeded_with_errors")), "{run}");
+    let run_page = owner.get(&run_url).await?;
+    ensure!(run_page.status == 200 && run_page.contains("Customers to contacts"), "run page");
+    ensure!(owner.get("/runs").await?.contains("Customers to contacts"), "runs list");
+    ensure!(owner.get("/errors").await?.status == 200, "errors page");
+    ensure!(owner.get("/overview").await?.contains("Done"), "overview");
+
+    // Saving a recipe with a problem shows it and saves nothing.
+    let mut broken: Vec<(&str, &str)> = ends.to_vec();
+    broken.extend([
+        ("rule-0-target", "email"),
+        ("rule-0-kind", "field"),
+        ("rule-0-field", "no_such_field"),
+        ("upsert_key", "email"),
+        ("intent", "save"),
+    ]);
+    let refused = owner.submit("/recipes/new", "/recipes/new", &broken).await?;
+    ensure!(refused.status == 422 && refused.contains("no_such_field"), "broken save: {}", refused.status);
+    let list = s.get("/api/v1/recipes").await?;
+    ensure!(list["recipes"].as_array().map(Vec::len) == Some(1), "{list}");
+    s.app.stop().await
+}

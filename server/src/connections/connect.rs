@@ -42,6 +42,11 @@ pub fn credentials_from_input(
     if provider.spec.auth == AuthKind::ConnectionString {
         super::validate_postgres_url(values.get("url").map(String::as_str).unwrap_or_default())?;
     }
+    if let Some(objects) = values.get("objects") {
+        // Checked now, so a typo shows on the connect form rather than in a failed run.
+        serde_json::from_str::<Vec<crate::sync::connectors::http::HttpObjectConfig>>(objects)
+            .map_err(|e| ConnectError::Invalid(format!("\"Objects to sync\" is not a valid list of objects: {e}.")))?;
+    }
     if let Some(base) = values.get("base_url") {
         let ok = url::Url::parse(base).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
         if !ok {

@@ -119,6 +119,18 @@ impl TenantStore<'_> {
         if get_i64(&active, "n")? > 0 {
             return Err(StoreError::Conflict("run in progress".into()));
         }
+        // A run still marked running without a heartbeat died with its process: say so.
+        sqlx::query(
+            "UPDATE runs SET status = 'interrupted', finished_at = $4, error_kind = 'interrupted',
+               error_message = 'The process running it stopped before it finished. Nothing was lost: the next run picks up.'
+             WHERE tenant_id = $1 AND recipe_id = $2 AND status IN ('queued', 'running') AND heartbeat_at < $3",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(recipe_id)
+        .bind(now - heartbeat_timeout_ms)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         let id = new_id();
         sqlx::query(
             "INSERT INTO runs (tenant_id, id, recipe_id, trigger, status, cursor_before, queued_at, started_at, heartbeat_at)

@@ -185,6 +185,16 @@ pub async fn problems(state: &AppState, tenant_id: &TenantId, spec: &RecipeSpec)
         ));
     }
     let key = spec.upsert_key.trim();
+    if key.is_empty() && !dest_object.upsert_keys.is_empty() {
+        // Without a key, a run that stops between writing a record and remembering it would
+        // create that record again when resumed.
+        out.push(format!(
+            "Choose the upsert key ({}) for {} {}: it lets a retried or resumed run update a record instead of creating it twice.",
+            dest_object.upsert_keys.join(" or "),
+            destination.provider_name,
+            dest_object.label
+        ));
+    }
     if !key.is_empty() {
         if !dest_object.upsert_keys.iter().any(|k| k == key) {
             out.push(format!(

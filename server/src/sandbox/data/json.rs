@@ -29,8 +29,22 @@ pub fn push_key(out: &mut String, key: &str) {
 }
 
 /// Milliseconds since the epoch as HubSpot's ISO 8601 form, `2024-05-01T12:34:56.789Z`.
+/// Hand-rolled (civil-from-days), as it runs several times per record listed.
 pub fn iso_ms(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
+    let mut out = String::with_capacity(24);
+    let _ = write!(out, "{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z");
+    out
 }
 
 /// Parses a HubSpot filter or property time: epoch milliseconds, an RFC 3339 date-time, or a
@@ -62,6 +76,11 @@ mod tests {
     #[test]
     fn times_parse_both_ways() {
         assert_eq!(iso_ms(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        for ms in [0, 951_782_400_000, 1_709_164_800_999, 4_102_444_800_000, 1_795_737_600_001] {
+            let chrono = chrono::DateTime::from_timestamp_millis(ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+            assert_eq!(Some(iso_ms(ms)), chrono, "{ms}");
+        }
         assert_eq!(parse_time_ms("2023-11-14T22:13:20.123Z"), Some(1_700_000_000_123));
         assert_eq!(parse_time_ms("1700000000123"), Some(1_700_000_000_123));
         assert_eq!(parse_time_ms("nope"), None);
