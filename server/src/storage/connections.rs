@@ -3,7 +3,7 @@
 
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, StoreResult, TenantId, TenantStore, get_i64, get_opt_i64, get_str, now_ms};
+use super::{Store, StoreError, StoreResult, TenantId, TenantStore, found, get_i64, get_opt_i64, get_str, now_ms};
 
 /// Where a connection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,7 +225,7 @@ impl TenantStore<'_> {
     /// Stores new credentials and account identity, and marks the connection active.
     #[tracing::instrument(skip_all)]
     pub async fn activate_connection(&self, id: &str, activation: &Activation) -> StoreResult<()> {
-        let updated = sqlx::query(
+        found(sqlx::query(
             "UPDATE connections SET status = 'active', status_reason = '', credentials = $3, key_id = $4, secret_hint = $5,
                access_expires_at = $6, account_id = $7, account_name = $8, base_url = $9, updated_at = $10
              WHERE tenant_id = $1 AND id = $2",
@@ -241,16 +241,12 @@ impl TenantStore<'_> {
         .bind(&activation.base_url)
         .bind(now_ms())
         .execute(self.pool())
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        .await?)
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn set_connection_status(&self, id: &str, status: ConnectionStatus, reason: &str) -> StoreResult<()> {
-        let updated = sqlx::query(
+        found(sqlx::query(
             "UPDATE connections SET status = $3, status_reason = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2",
         )
         .bind(&self.tenant_id.0)
@@ -259,11 +255,7 @@ impl TenantStore<'_> {
         .bind(reason)
         .bind(now_ms())
         .execute(self.pool())
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        .await?)
     }
 
     #[tracing::instrument(skip_all)]

@@ -4,7 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
 use super::accounts::tenant_from_row;
-use super::{Member, StoreError, StoreResult, Tenant, TenantId, TenantStore, get_i64, get_role, get_str};
+use super::{Member, StoreError, StoreResult, Tenant, TenantId, TenantStore, found, get_i64, get_role, get_str};
 use crate::domain::{Role, TenantName, TimeZone};
 
 fn member_from_row(row: &AnyRow) -> Result<Member, sqlx::Error> {
@@ -61,16 +61,14 @@ impl TenantStore<'_> {
 
     #[tracing::instrument(skip_all)]
     pub async fn update_profile(&self, name: &TenantName, time_zone: &TimeZone) -> StoreResult<()> {
-        let updated = sqlx::query("UPDATE tenants SET name = $2, time_zone = $3 WHERE id = $1")
-            .bind(&self.tenant_id.0)
-            .bind(name.as_str())
-            .bind(time_zone.name())
-            .execute(self.pool())
-            .await?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(
+            sqlx::query("UPDATE tenants SET name = $2, time_zone = $3 WHERE id = $1")
+                .bind(&self.tenant_id.0)
+                .bind(name.as_str())
+                .bind(time_zone.name())
+                .execute(self.pool())
+                .await?,
+        )
     }
 
     /// Members by role (owners first), then email.

@@ -171,6 +171,11 @@ impl TenantStore<'_> {
     }
 }
 
+/// `NotFound` when a statement that must touch a row (in this tenant) touched none.
+fn found(done: sqlx::any::AnyQueryResult) -> StoreResult<()> {
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
 /// Milliseconds since the Unix epoch, UTC: the one time representation in the database.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

@@ -30,9 +30,9 @@ async fn batch_create_mixed_inputs_answers_207() {
     assert_eq!(created["archived"], json!(false));
 
     let mixed = json!({"inputs": [
-        {"properties": {"email": "fine@example.com", "lastname": "Fine"}},
-        {"properties": {"email": "broken@example"}},
-        {"properties": {"email": "x@example.com", "favourite_colour": "blue"}},
+        {"properties": {"email": "fine@example.com", "lastname": "Fine"}, "objectWriteTraceId": "t0"},
+        {"properties": {"email": "broken@example"}, "objectWriteTraceId": "t1"},
+        {"properties": {"email": "x@example.com", "favourite_colour": "blue"}, "objectWriteTraceId": "t2"},
     ]});
     let r = sb.hs_post("/crm/v3/objects/contacts/batch/create", &mixed).await;
     assert_eq!(r.status, StatusCode::MULTI_STATUS, "{}", r.text);
@@ -44,6 +44,9 @@ async fn batch_create_mixed_inputs_answers_207() {
         assert_eq!((e["status"].as_str(), e["category"].as_str()), (Some("error"), Some("VALIDATION_ERROR")));
         assert!(e["context"].is_object() && e["errors"].is_array() && e["links"].is_object());
     }
+    assert_eq!(body["results"][0]["objectWriteTraceId"], json!("t0"), "results echo the trace id");
+    assert_eq!(errors[0]["context"]["objectWriteTraceId"], json!(["t1"]));
+    assert_eq!(errors[1]["context"]["objectWriteTraceId"], json!(["t2"]));
     assert_eq!(errors[0]["context"]["propertyName"], json!(["email"]));
     assert_eq!(errors[0]["errors"][0]["code"], json!("INVALID_EMAIL"));
     assert_eq!(errors[1]["errors"][0]["code"], json!("PROPERTY_DOESNT_EXIST"));

@@ -25,6 +25,9 @@ use crate::sandbox::data::now_ms;
 
 pub const MAX_INPUTS: usize = 100;
 
+/// A record written: its id, `new` for upserts, and the input's `objectWriteTraceId`.
+type Done = (u64, Option<bool>, Option<String>);
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Action {
     Create,
@@ -82,24 +85,36 @@ fn batch(s: &Sandbox, object: &str, action: Action, raw: &[u8]) -> Result<Respon
         }
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let mut done: Vec<(u64, Option<bool>)> = Vec::new();
+    let mut done: Vec<Done> = Vec::new();
     let mut errors: Vec<HsError> = Vec::new();
-    let mut missing: Vec<String> = Vec::new();
+    let (mut missing, mut missing_traces) = (Vec::new(), Vec::new());
     let mut seen = HashSet::new();
     for input in inputs {
+        // Echoed on the result and named in the error context, as HubSpot does, so callers
+        // can tell which input each answer belongs to.
+        let trace = input.get("objectWriteTraceId").and_then(Value::as_str).map(str::to_owned);
         let outcome = match action {
             Action::Create => create(table, object, input, now).map(|id| Some((id, None))),
             Action::Update => update(table, object, input, now, &mut seen, &mut missing),
             _ => upsert(table, object, input, now, &mut seen, &mut missing),
         };
         match outcome {
-            Ok(Some(ok)) => done.push(ok),
-            Ok(None) => {}
-            Err(e) => errors.push(e),
+            Ok(Some((id, new))) => done.push((id, new, trace)),
+            Ok(None) => missing_traces.extend(trace),
+            Err(mut e) => {
+                if let Some(t) = trace {
+                    e.context.push(("objectWriteTraceId", vec![t]));
+                }
+                errors.push(e);
+            }
         }
     }
     if !missing.is_empty() {
-        errors.push(HsError::not_found(object.upper(), missing));
+        let mut e = HsError::not_found(object.upper(), missing);
+        if !missing_traces.is_empty() {
+            e.context.push(("objectWriteTraceId", missing_traces));
+        }
+        errors.push(e);
     }
     let ok_status = if action == Action::Create { StatusCode::CREATED } else { StatusCode::OK };
     Ok(respond(table, object, ok_status, &done, errors, &started, now))
@@ -208,7 +223,7 @@ fn respond(
     table: &Table,
     object: Object,
     ok_status: StatusCode,
-    done: &[(u64, Option<bool>)],
+    done: &[Done],
     errors: Vec<HsError>,
     started: &str,
     now: i64,
@@ -221,13 +236,19 @@ fn respond(
     let mut out = String::with_capacity(128 + 500 * done.len());
     out.push_str("{\"status\":\"COMPLETE\",\"results\":[");
     let mut first = true;
-    for (id, new) in done {
+    for (id, new, trace) in done {
         if let Some(r) = table.live.get(id) {
             if !first {
                 out.push(',');
             }
             first = false;
             write_record(&mut out, object, r, &written_props(object, r), *new);
+            if let Some(t) = trace {
+                out.pop();
+                out.push_str(",\"objectWriteTraceId\":");
+                crate::sandbox::data::json::push_str(&mut out, t);
+                out.push('}');
+            }
         }
     }
     out.push(']');
