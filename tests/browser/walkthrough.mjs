@@ -22,6 +22,9 @@ const OVERALL_DEADLINE_MS = 90_000;
 const STEP_TIMEOUT_MS = 30_000;
 const ACTION_TIMEOUT_MS = 10_000;
 const NAVIGATION_TIMEOUT_MS = 15_000;
+// A run page is reloaded this often until the run ends, for at most RUN_DEADLINE_MS.
+const RUN_POLL_MS = 200;
+const RUN_DEADLINE_MS = 30_000;
 
 const [baseArg, shotArg, sandboxArg] = process.argv.slice(2);
 if (!baseArg || !shotArg || !sandboxArg) {
@@ -47,6 +50,10 @@ const STRIPE_KEY = 'sk_test_sandbox_walkthrough_4242';
 const STRIPE_ACCOUNT = 'acct_1HitchSandbox000';
 const HUBSPOT_LABEL = 'HubSpot';
 const HUBSPOT_PORTAL = '24681357';
+// The recipe (tests/e2e/sync.rs, recipe_editor_in_the_browser, does the same over HTTP).
+const RECIPE_NAME = 'Customers to contacts';
+const BROKEN_RECIPE_NAME = 'Customers to contacts, numbered';
+const STRIPE_CUSTOMERS = 25;
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hitch-chromium-'));
 let context = null;
@@ -97,11 +104,11 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function step(name, fn) {
+async function step(name, fn, timeoutMs = STEP_TIMEOUT_MS) {
   stepName = name;
   const left = deadlineAt - Date.now();
   check(left > 0, `overall deadline of ${OVERALL_DEADLINE_MS} ms exceeded before this step`);
-  const budget = Math.min(STEP_TIMEOUT_MS, left);
+  const budget = Math.min(timeoutMs, left);
   await withTimeout(fn(), budget, `step "${name}"`);
   passed += 1;
   console.log(`ok ${passed} - ${name}`);
@@ -198,12 +205,68 @@ function connectionRows(page) {
   return page.getByRole('table', { name: 'Connections' }).locator('tbody tr');
 }
 
-// POSTs to the sandbox's control API.
-async function sandboxControl(p) {
-  const res = await withTimeout(fetch(SANDBOX + p, { method: 'POST' }), ACTION_TIMEOUT_MS, `POST ${p}`);
+// POSTs to the sandbox's control API, with a JSON body when one is given.
+async function sandboxControl(p, json) {
+  const init = { method: 'POST' };
+  if (json !== undefined) {
+    init.headers = { 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(json);
+  }
+  const res = await withTimeout(fetch(SANDBOX + p, init), ACTION_TIMEOUT_MS, `POST ${p}`);
   const body = await res.text();
   check(res.ok, `sandbox ${p} answered ${res.status}: ${body.slice(0, 300)}`);
   return body;
+}
+
+// What the sandbox holds for one provider's object (its control API): { total, results }.
+async function sandboxRecords(provider, object) {
+  const p = `/_sandbox/${provider}/${object}?limit=1000`;
+  const res = await withTimeout(fetch(SANDBOX + p), ACTION_TIMEOUT_MS, `GET ${p}`);
+  const body = await res.text();
+  check(res.ok, `sandbox ${p} answered ${res.status}: ${body.slice(0, 300)}`);
+  return JSON.parse(body);
+}
+
+// Chooses the <option> whose visible text is `text`, or starts with it followed by " (" (the
+// editor shows connections as "<label> (<provider>)").
+async function selectByText(page, selector, text) {
+  const texts = (await page.locator(`${selector} option`).allInnerTexts()).map((t) => t.trim());
+  const label = texts.find((t) => t === text) ?? texts.find((t) => t.startsWith(`${text} (`));
+  check(label !== undefined, `${selector} offers no "${text}" among ${JSON.stringify(texts)}`);
+  await page.selectOption(selector, { label });
+}
+
+// The recipe editor's row (a <tbody>) for one destination field.
+function mappingRow(page, target) {
+  return page.locator('table.mapping tbody.rule').filter({
+    has: page.locator(`input[type="hidden"][name$="-target"][value="${target}"]`),
+  });
+}
+
+// Fills the editor's name and both ends by their visible labels, pressing "Load fields" once to
+// list the connections' objects and once more to list the destination's fields as rows.
+async function chooseRecipeEnds(page, name) {
+  await page.fill('#name', name);
+  await selectByText(page, '#source_connection', STRIPE_LABEL);
+  await selectByText(page, '#destination_connection', HUBSPOT_LABEL);
+  const load = page.getByRole('button', { name: 'Load fields', exact: true });
+  await submitAndWait(page, load);
+  check(pathOf(page) === '/recipes/new', `Load fields left the editor: ${page.url()}`);
+  check((await page.inputValue('#name')) === name, 'Load fields lost the name');
+  await selectByText(page, '#source_object', 'Customers');
+  await selectByText(page, '#destination_object', 'Contacts');
+  await submitAndWait(page, load);
+  await mappingRow(page, 'email').waitFor();
+  check(
+    (await page.inputValue('#source_connection')) !== '' && (await page.inputValue('#destination_object')) === 'contacts',
+    'Load fields lost the chosen ends',
+  );
+}
+
+// The number in one tile of a run's counts ("Read", "Created", …).
+async function runCount(page, label) {
+  const tile = page.locator('dl.stats--run .stat').filter({ has: page.getByText(label, { exact: true }) });
+  return Number((await tile.locator('dd').innerText()).replace(/[^0-9]/g, ''));
 }
 
 // On a Hitch connect/reconnect page: "Sign in with <provider>" must land on the sandbox's
@@ -382,6 +445,9 @@ async function main() {
 
   let stripePath = '';
   let hubspotPath = '';
+  let recipePath = '';
+  let runPath = '';
+  let runCounts = null; // the first run's counts, by tile label
 
   await step('connections: empty state, catalog search and category filter', async () => {
     await clickAndWait(
@@ -563,6 +629,233 @@ async function main() {
     check(gone.status() === 404, `the deleted connection's page answered ${gone.status()}`);
   });
 
+  await step('connect Stripe again for the recipes', async () => {
+    await page.goto(url('/connections/new/stripe'));
+    await page.getByRole('heading', { level: 1, name: 'Connect Stripe' }).waitFor();
+    await page.fill('#cred-label', STRIPE_LABEL);
+    await page.fill('#cred-api_key', STRIPE_KEY);
+    await submitAndWait(page, page.getByRole('button', { name: 'Connect', exact: true }));
+    check(onConnectionPage(page), `expected a connection page, got ${page.url()}`);
+    check(pathOf(page) !== stripePath, 'the new Stripe connection took the deleted one’s address');
+    stripePath = pathOf(page);
+    await flash(page, 'success').filter({ hasText: `Connected ${STRIPE_LABEL}` }).waitFor();
+    const status = await connectionStatus(page);
+    check(status === 'Healthy', `Stripe status is "${status}"`);
+    await page.goto(url('/connections'));
+    const rows = connectionRows(page);
+    check((await rows.count()) === 2, `${await rows.count()} connections listed, expected 2`);
+    for (const label of [STRIPE_LABEL, HUBSPOT_LABEL]) {
+      const row = rows.filter({ has: page.getByRole('link', { name: label, exact: true }) });
+      const said = (await row.locator('.status').innerText()).trim();
+      check(said === 'Healthy', `"${label}" is listed as "${said}"`);
+    }
+  });
+
+  await step(`seed the sandbox: ${STRIPE_CUSTOMERS} Stripe customers, no HubSpot contacts`, async () => {
+    await sandboxControl('/_sandbox/stripe/reset', { seed: 5, counts: { customers: STRIPE_CUSTOMERS } });
+    await sandboxControl('/_sandbox/hubspot/reset', { seed: 5, counts: { contacts: 0 } });
+    const customers = await sandboxRecords('stripe', 'customers');
+    check(customers.total === STRIPE_CUSTOMERS, `the sandbox holds ${customers.total} Stripe customers`);
+    const contacts = await sandboxRecords('hubspot', 'contacts');
+    check(contacts.total === 0, `the sandbox holds ${contacts.total} HubSpot contacts after a reset to none`);
+  });
+
+  await step('new recipe: choose both ends by name, load the destination fields', async () => {
+    await clickAndWait(
+      page,
+      page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Recipes', exact: true }),
+    );
+    await page.getByRole('heading', { name: 'No recipes yet' }).waitFor();
+    await clickAndWait(page, page.locator('.page-actions').getByRole('link', { name: 'New recipe', exact: true }));
+    check(pathOf(page) === '/recipes/new', `expected /recipes/new, got ${page.url()}`);
+    await page.getByRole('heading', { level: 1, name: 'New recipe', exact: true }).waitFor();
+    check((await page.locator('table.mapping').count()) === 0, 'mapping rows before any fields were loaded');
+
+    await chooseRecipeEnds(page, RECIPE_NAME);
+    const targets = await page
+      .locator('table.mapping tbody.rule input[name$="-target"]')
+      .evaluateAll((els) => els.map((e) => e.value));
+    for (const target of ['email', 'firstname', 'lastname', 'phone']) {
+      check(targets.includes(target), `no mapping row for ${target} among ${JSON.stringify(targets)}`);
+    }
+    const email = mappingRow(page, 'email');
+    const matched = await email.locator('select.rule-field').inputValue();
+    check(matched === 'email', `email is not matched to the source's email by name (it shows "${matched}")`);
+    // hitch.js shows only the control that applies: a source field's select, not the text box.
+    check(await email.locator('input.rule-text').isHidden(), 'a source-field row shows the constant/template box');
+    const keys = await page.locator('#upsert_key option').evaluateAll((els) => els.map((e) => e.value));
+    check(keys.includes('email'), `the upsert keys offered are ${JSON.stringify(keys)}`);
+    await shot(page, 'recipe-editor.png');
+  });
+
+  await step('map email and lastname, filter, preview: rows would be written, nothing is', async () => {
+    const email = mappingRow(page, 'email');
+    await email.locator('select.rule-kind').selectOption('field');
+    await email.locator('select.rule-field').selectOption('email');
+    await email.getByRole('checkbox', { name: 'lowercase', exact: true }).check();
+    await mappingRow(page, 'lastname').locator('select.rule-field').selectOption('name');
+    await page.selectOption('#upsert_key', 'email');
+    await page.fill('#filter', 'email exists');
+    await submitAndWait(page, page.getByRole('button', { name: 'Preview', exact: true }));
+    check(pathOf(page) === '/recipes/new', `Preview left the editor: ${page.url()}`);
+    check((await page.locator('.form-error[role="alert"]').count()) === 0, 'the preview reports problems');
+
+    const preview = page.locator('section#preview');
+    await preview.getByRole('heading', { level: 2, name: 'Preview — nothing was written' }).waitFor();
+    const rows = preview.locator('table.data tbody tr');
+    const total = await rows.count();
+    check(total > 0, 'the preview shows no sample records');
+    const writes = await rows.filter({ hasText: 'would write' }).count();
+    check(writes > 0, `none of the ${total} preview rows would be written`);
+    const mapped = await preview.locator('dl.kv').first().innerText();
+    check(/email\s+"?[a-z0-9.+-]+@/.test(mapped), `the first preview row maps ${JSON.stringify(mapped)}`);
+    check(/lastname/.test(mapped), `the first preview row has no lastname: ${JSON.stringify(mapped)}`);
+
+    // The form is posted back as it was.
+    check((await page.inputValue('#name')) === RECIPE_NAME, 'the preview lost the name');
+    check((await email.locator('select.rule-field').inputValue()) === 'email', 'the preview lost email ← email');
+    check(
+      await email.getByRole('checkbox', { name: 'lowercase', exact: true }).isChecked(),
+      'the preview lost the lowercase transform',
+    );
+    check(
+      (await mappingRow(page, 'lastname').locator('select.rule-field').inputValue()) === 'name',
+      'the preview lost lastname ← name',
+    );
+    check((await page.inputValue('#upsert_key')) === 'email', 'the preview lost the upsert key');
+    check((await page.inputValue('#filter')).trim() === 'email exists', 'the preview lost the filter');
+    await shot(page, 'recipe-preview.png');
+
+    const contacts = await sandboxRecords('hubspot', 'contacts');
+    check(contacts.total === 0, `the preview wrote ${contacts.total} HubSpot contacts`);
+  });
+
+  await step('save the recipe: its page with a success flash', async () => {
+    await submitAndWait(page, page.getByRole('button', { name: 'Save recipe', exact: true }));
+    const p = pathOf(page);
+    check(/^\/recipes\/[^/]+$/.test(p) && p !== '/recipes/new', `saving landed on ${page.url()}`);
+    recipePath = p;
+    await flash(page, 'success').filter({ hasText: `Saved ${RECIPE_NAME}` }).waitFor();
+    await page.getByRole('heading', { level: 1, name: RECIPE_NAME, exact: true }).waitFor();
+    const flow = await page.locator('.page-head .flow').innerText();
+    check(
+      flow.includes(`${STRIPE_LABEL} · customers`) && flow.includes(`${HUBSPOT_LABEL} · contacts`),
+      `the recipe reads "${flow}"`,
+    );
+    const mapping = page.getByRole('region', { name: 'Mapping', exact: true });
+    for (const target of ['email', 'lastname']) {
+      await mapping.getByRole('cell', { name: target, exact: true }).waitFor();
+    }
+    await page.getByRole('heading', { name: 'No runs yet' }).waitFor();
+    await shot(page, 'recipe.png');
+  });
+
+  await step(
+    'run now: the run page, reloaded until the run ends, shows its counts',
+    async () => {
+      await submitAndWait(page, page.getByRole('button', { name: 'Run now', exact: true }));
+      check(/^\/runs\/[^/]+$/.test(pathOf(page)), `Run now landed on ${page.url()}`);
+      runPath = pathOf(page);
+      await flash(page, 'info').filter({ hasText: 'Run started' }).waitFor();
+      await page.getByRole('heading', { level: 1, name: `Run of ${RECIPE_NAME}`, exact: true }).waitFor();
+      const word = async () => (await page.locator('.connection-meta .status').innerText()).trim();
+      const until = Date.now() + RUN_DEADLINE_MS;
+      let status = await word();
+      while (status === 'Running' || status === 'Pending' || status === 'Queued') {
+        check(Date.now() < until, `the run still says "${status}" after ${RUN_DEADLINE_MS} ms`);
+        await new Promise((resolve) => setTimeout(resolve, RUN_POLL_MS));
+        await page.reload();
+        status = await word();
+      }
+      const read = await runCount(page, 'Read');
+      const counts = {};
+      for (const label of ['Created', 'Updated', 'Unchanged', 'Skipped', 'Failed']) {
+        counts[label] = await runCount(page, label);
+      }
+      const said = JSON.stringify({ status, read, ...counts });
+      check(status === (counts.Failed > 0 ? 'Succeeded with errors' : 'Succeeded'), `the run ended ${said}`);
+      check(read === STRIPE_CUSTOMERS, `the run read ${read} of ${STRIPE_CUSTOMERS} customers: ${said}`);
+      check(counts.Created > 0, `the run created nothing: ${said}`);
+      const handled = counts.Created + counts.Updated + counts.Unchanged + counts.Skipped + counts.Failed;
+      check(handled === read, `the counts don't add up to what was read: ${said}`);
+      const logLines = await page.getByRole('region', { name: 'Log', exact: true }).locator('tbody tr').count();
+      check(logLines > 0, 'the run page shows no log lines');
+      runCounts = { read, ...counts };
+      await shot(page, 'run.png');
+
+      const contacts = await sandboxRecords('hubspot', 'contacts');
+      check(contacts.total === counts.Created, `the sandbox holds ${contacts.total} contacts for ${said}`);
+      const emails = contacts.results.map((c) => c.properties?.email).filter(Boolean);
+      check(emails.length > 0, 'the contacts written have no email');
+      check(emails.every((e) => e === e.toLowerCase()), `an email was not lowercased: ${emails.join(', ')}`);
+    },
+    RUN_DEADLINE_MS + 10_000,
+  );
+
+  await step('runs list, record errors and the overview checklist know the run', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await clickAndWait(page, nav.getByRole('link', { name: 'Runs', exact: true }));
+    const runs = page.getByRole('region', { name: 'Runs', exact: true }).locator('tbody tr');
+    check((await runs.count()) === 1, `the runs list shows ${await runs.count()} runs, expected 1`);
+    await runs.getByRole('link', { name: RECIPE_NAME, exact: true }).waitFor();
+    const href = await runs.getAttribute('data-href');
+    check(href === runPath, `the run's row opens ${href}, expected ${runPath}`);
+    await shot(page, 'runs.png');
+
+    await clickAndWait(page, nav.getByRole('link', { name: 'Errors', exact: true }));
+    await page.getByRole('heading', { level: 1, name: 'Record errors', exact: true }).waitFor();
+    if (runCounts.Failed > 0) {
+      const rows = page.getByRole('region', { name: 'Record errors', exact: true }).locator('tbody tr');
+      check((await rows.count()) === runCounts.Failed, `${await rows.count()} record errors for ${runCounts.Failed} failed`);
+    } else {
+      await page.getByRole('heading', { name: 'No record errors' }).waitFor();
+    }
+    await shot(page, 'errors.png');
+
+    await page.goto(url('/overview'));
+    const item = page.locator('.checklist .check-item').filter({ hasText: 'Create a sync recipe' });
+    check((await item.count()) === 1, 'the checklist has no single "Create a sync recipe" item');
+    check(
+      ((await item.getAttribute('class')) || '').includes('check-item--done'),
+      '"Create a sync recipe" is not marked done',
+    );
+    await item.locator('.tag--done', { hasText: 'Done' }).waitFor();
+  });
+
+  await step('a name mapped into a number: the preview names the problem per record', async () => {
+    await page.goto(url('/recipes'));
+    await clickAndWait(page, page.locator('.page-actions').getByRole('link', { name: 'New recipe', exact: true }));
+    check(pathOf(page) === '/recipes/new', `expected /recipes/new, got ${page.url()}`);
+    await chooseRecipeEnds(page, BROKEN_RECIPE_NAME);
+    const email = mappingRow(page, 'email');
+    await email.locator('select.rule-field').selectOption('name');
+    await email.getByRole('checkbox', { name: 'number', exact: true }).check();
+    await page.selectOption('#upsert_key', 'email');
+    await submitAndWait(page, page.getByRole('button', { name: 'Preview', exact: true }));
+    check(pathOf(page) === '/recipes/new', `Preview left the editor: ${page.url()}`);
+    const preview = page.locator('section#preview');
+    await preview.getByRole('heading', { level: 2, name: 'Preview — nothing was written' }).waitFor();
+    const rows = preview.locator('table.data tbody tr');
+    const total = await rows.count();
+    const failing = rows.filter({ hasText: 'is not a number' });
+    const bad = await failing.count();
+    check(total > 0 && bad > 0, `${bad} of ${total} preview rows say "is not a number"`);
+    check(
+      (await preview.locator('tr.preview-row--err').count()) >= bad,
+      'rows that would not be written are not marked as errors',
+    );
+    check((await rows.filter({ hasText: 'would write' }).count()) === 0, 'a record with a name would be written');
+    const summary = await preview.locator('p.muted').first().innerText();
+    check(/would not/.test(summary), `the preview summary says "${summary}"`);
+    await shot(page, 'recipe-preview-errors.png');
+
+    const contacts = await sandboxRecords('hubspot', 'contacts');
+    check(contacts.total === runCounts.Created, `the preview changed the contacts: ${contacts.total}`);
+    await page.goto(url('/recipes'));
+    const listed = page.getByRole('region', { name: 'Recipes', exact: true }).locator('tbody tr');
+    check((await listed.count()) === 1, `${await listed.count()} recipes listed after a preview, expected 1`);
+  });
+
   await step('members: invite a viewer', async () => {
     if (pathOf(page) !== '/settings') await page.goto(url('/settings'));
     const tabs = page.getByRole('navigation', { name: 'Settings' });
@@ -633,8 +926,10 @@ async function main() {
       page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections', exact: true }),
     );
     const rows = connectionRows(page);
-    check((await rows.count()) === 1, `the viewer sees ${await rows.count()} connections, expected 1`);
-    await rows.getByRole('link', { name: HUBSPOT_LABEL, exact: true }).waitFor();
+    check((await rows.count()) === 2, `the viewer sees ${await rows.count()} connections, expected 2`);
+    for (const label of [STRIPE_LABEL, HUBSPOT_LABEL]) {
+      await rows.getByRole('link', { name: label, exact: true }).waitFor();
+    }
     check(
       (await page.getByRole('link', { name: 'Add connection' }).count()) === 0,
       'the viewer sees "Add connection"',
@@ -642,6 +937,26 @@ async function main() {
     await shot(page, 'viewer-connections.png');
     const res = await page.goto(url('/connections/new'));
     check(res.status() === 403, `/connections/new answered the viewer ${res.status()}, expected 403`);
+    await page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();
+  });
+
+  await step('viewer: recipes are read-only', async () => {
+    // The previous step ended on a 403 page, which has no sidebar.
+    await page.goto(url('/recipes'));
+    const rows = page.getByRole('region', { name: 'Recipes', exact: true }).locator('tbody tr');
+    check((await rows.count()) === 1, `the viewer sees ${await rows.count()} recipes, expected 1`);
+    await rows.getByRole('link', { name: RECIPE_NAME, exact: true }).waitFor();
+    check((await page.getByRole('link', { name: 'New recipe' }).count()) === 0, 'the viewer sees "New recipe"');
+    await shot(page, 'viewer-recipes.png');
+
+    await clickAndWait(page, rows.getByRole('link', { name: RECIPE_NAME, exact: true }));
+    check(pathOf(page) === recipePath, `expected ${recipePath}, got ${page.url()}`);
+    for (const name of ['Run now', 'Delete…']) {
+      check((await page.getByRole('button', { name }).count()) === 0, `the viewer sees "${name}"`);
+    }
+    check((await page.getByRole('link', { name: 'Edit', exact: true }).count()) === 0, 'the viewer sees "Edit"');
+    const res = await page.goto(url(`${recipePath}/edit`));
+    check(res.status() === 403, `${recipePath}/edit answered the viewer ${res.status()}, expected 403`);
     await page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();
   });
 

@@ -18,6 +18,7 @@ mod secrets;
 mod storage;
 mod support;
 mod sync;
+mod sync_http;
 mod sync_postgres;
 
 use std::future::Future;
@@ -87,6 +88,7 @@ fn all_tests() -> Vec<(&'static str, TestFn)> {
         sync::recipes_are_checked_when_saved,
         sync::record_problems_are_reported_and_the_run_goes_on,
         sync::recipe_editor_in_the_browser,
+        sync_http::an_http_json_api_to_hubspot,
     ]
 }
 
