@@ -24,6 +24,12 @@ pub struct Cli {
 enum Command {
     /// Serve the web UI and the API (the default when no command is given).
     Serve,
+    /// Run background workers only (no HTTP): add these beside `hitch serve` processes on a
+    /// shared PostgreSQL to run more jobs at once.
+    Worker {
+        #[arg(long, default_value_t = crate::startup::WORKERS_PER_PROCESS)]
+        workers: usize,
+    },
     /// Bring the database schema up to date, then exit.
     Migrate,
     /// Serve stand-ins of the providers' OAuth and "who am I" endpoints (no database).
@@ -107,6 +113,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(settings.log_format);
     match command {
         Command::Serve => serve(settings).await,
+        Command::Worker { workers } => {
+            crate::startup::run_workers(settings, workers.clamp(1, 64), shutdown_signal()).await
+        }
         Command::Migrate => {
             open_store(&settings).await?;
             tracing::info!("database schema is up to date");

@@ -34,47 +34,67 @@ pub struct Application {
     state: AppState,
 }
 
+/// Everything a process needs but the HTTP listener: keys, catalog, database (migrated),
+/// provider client. Shared by `hitch serve` and `hitch worker`.
+pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
+    let (keyring, source) = load_or_create_master_key(&settings)?;
+    let key_id = keyring.current_key_id().to_owned();
+    let catalog = Catalog::load(&settings.provider_env.0)?;
+    match source {
+        MasterKeySource::Environment => {
+            tracing::info!(key_id = %key_id, "master key from HITCH_MASTER_KEY")
+        }
+        MasterKeySource::KeyFile => tracing::info!(
+            key_id = %key_id,
+            "master key from the data folder's master.key"
+        ),
+        MasterKeySource::GeneratedKeyFile => tracing::warn!(
+            key_id = %key_id,
+            path = %settings.data_dir.join("master.key").display(),
+            "NO HITCH_MASTER_KEY SET: generated a new master key file. Back it up: without it, stored credentials \
+             cannot be decrypted. Set HITCH_MASTER_KEY (the same on every process) for production."
+        ),
+    }
+    let store = open_store(&settings).await?;
+    // Runs left "running" by a process that died are marked interrupted, not left forever.
+    let interrupted = store.interrupt_stale_runs(settings.heartbeat_timeout_ms()).await?;
+    if interrupted > 0 {
+        tracing::warn!(runs = interrupted, "runs left unfinished by a stopped process were marked interrupted");
+    }
+    let settings = Arc::new(settings);
+    Ok(AppState {
+        store,
+        settings: settings.clone(),
+        secrets: Arc::new(Secrets::new(keyring, settings.clone())),
+        catalog,
+        http: provider_http_client(settings.provider_timeout)?,
+        metrics: Arc::new(Metrics::new()),
+    })
+}
+
+/// `hitch worker`: workers only (no HTTP), until `shutdown`; running jobs get the shutdown
+/// grace to finish.
+pub async fn run_workers(settings: Settings, count: usize, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let state = build_state(settings).await?;
+    let health = tokio::spawn(crate::connections::health::run(state.clone()));
+    let workers = Workers::start(&state, count);
+    tracing::info!(workers = count, "Hitch worker is running");
+    shutdown.await;
+    health.abort();
+    workers.stop().await;
+    state.store.close().await;
+    Ok(())
+}
+
 impl Application {
     pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
-        let (keyring, source) = load_or_create_master_key(&settings)?;
-        let key_id = keyring.current_key_id().to_owned();
-        let catalog = Catalog::load(&settings.provider_env.0)?;
-        match source {
-            MasterKeySource::Environment => {
-                tracing::info!(key_id = %key_id, "master key from HITCH_MASTER_KEY")
-            }
-            MasterKeySource::KeyFile => tracing::info!(
-                key_id = %key_id,
-                "master key from the data folder's master.key"
-            ),
-            MasterKeySource::GeneratedKeyFile => tracing::warn!(
-                key_id = %key_id,
-                path = %settings.data_dir.join("master.key").display(),
-                "NO HITCH_MASTER_KEY SET: generated a new master key file. Back it up: without it, stored credentials \
-                 cannot be decrypted. Set HITCH_MASTER_KEY (the same on every process) for production."
-            ),
-        }
-        let store = open_store(&settings).await?;
-        // Runs left "running" by a process that died are marked interrupted, not left forever.
-        let interrupted = store.interrupt_stale_runs(settings.heartbeat_timeout_ms()).await?;
-        if interrupted > 0 {
-            tracing::warn!(runs = interrupted, "runs left unfinished by a stopped process were marked interrupted");
-        }
         let listener =
             TcpListener::bind(settings.bind).await.with_context(|| format!("listen on {}", settings.bind))?;
         // Bound to port 0 (tests, benchmarks): links must name the port actually chosen.
         if settings.public_url.port() == Some(0) {
             let _ = settings.public_url.set_port(Some(listener.local_addr()?.port()));
         }
-        let settings = Arc::new(settings);
-        let state = AppState {
-            store,
-            settings: settings.clone(),
-            secrets: Arc::new(Secrets::new(keyring, settings.clone())),
-            catalog,
-            http: provider_http_client(settings.provider_timeout)?,
-            metrics: Arc::new(Metrics::new()),
-        };
+        let state = build_state(settings).await?;
         Ok(Application { listener, state })
     }
 
@@ -90,17 +110,59 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the pool.
+    /// Serves (HTTP, health checks, workers) until `shutdown` completes, then finishes
+    /// in-flight requests, lets running jobs finish within the shutdown deadline, and closes
+    /// the pool.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let housekeeping = tokio::spawn(housekeeping(store.clone()));
         let health = tokio::spawn(crate::connections::health::run(self.state.clone()));
+        let workers = Workers::start(&self.state, WORKERS_PER_PROCESS);
         let app = crate::http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         housekeeping.abort();
         health.abort();
+        workers.stop().await;
         store.close().await;
         served.context("HTTP server")
+    }
+}
+
+/// Workers each process runs.
+pub const WORKERS_PER_PROCESS: usize = 2;
+/// How long running jobs get to finish at shutdown before they are left to their leases.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
+/// How often idle workers look for work queued by other processes.
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// The workers of one process, stoppable together.
+pub struct Workers {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Workers {
+    pub fn start(state: &AppState, count: usize) -> Workers {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let tasks = (0..count)
+            .map(|_| tokio::spawn(crate::jobs::Worker::new(state.clone()).run(stopped.clone(), IDLE_POLL)))
+            .collect();
+        Workers { stop, tasks }
+    }
+
+    /// Stops claiming; waits for running jobs up to [`SHUTDOWN_GRACE`]. A job still running
+    /// then is abandoned: its lease runs out and a worker elsewhere (or after a restart)
+    /// takes it again, which its idempotent writes make safe.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let all = async {
+            for task in self.tasks {
+                let _ = task.await;
+            }
+        };
+        if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
+            tracing::warn!("jobs still running at shutdown were left to their leases; they will run again");
+        }
     }
 }
 

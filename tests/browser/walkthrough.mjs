@@ -1,13 +1,15 @@
 // Browser walkthrough of the Hitch UI: sign-up, navigation, settings, API tokens, connections
 // (catalog, an API key, OAuth sign-in at the sandbox: approve, deny, revoke and reconnect,
-// delete), members, invitations, a viewer's view, mobile width and dark mode, with no
+// delete), a sync recipe (the editor, preview, save, run, runs, record errors, a preview with
+// record problems), members, invitations, a viewer's view, mobile width and dark mode, with no
 // JavaScript errors anywhere.
 //
 // Usage: node tests/browser/walkthrough.mjs <base_url> <screenshot_dir> <sandbox_url>
 //
 // <sandbox_url> is a running `hitch sandbox`; the server under test must have been started with
 // HITCH_PROVIDERS_SANDBOX set to it, so every provider (consent pages, token endpoints,
-// account checks) is the sandbox's stand-in.
+// account checks) is the sandbox's stand-in. The recipe steps reset the sandbox's Stripe and
+// HubSpot data through its control API.
 //
 // Drives a system Chromium (CHROMIUM, default /usr/bin/chromium) through playwright-core; it
 // never downloads a browser. Exits 0 after printing "browser walkthrough: N steps passed";
@@ -236,6 +238,11 @@ async function selectByText(page, selector, text) {
   await page.selectOption(selector, { label });
 }
 
+// The Recipes page's "New recipe" button (the empty state repeats it as a link of its own).
+function newRecipeButton(page) {
+  return page.locator('.page-actions').getByRole('link', { name: 'New recipe', exact: true });
+}
+
 // The recipe editor's row (a <tbody>) for one destination field.
 function mappingRow(page, target) {
   return page.locator('table.mapping tbody.rule').filter({
@@ -257,10 +264,8 @@ async function chooseRecipeEnds(page, name) {
   await selectByText(page, '#destination_object', 'Contacts');
   await submitAndWait(page, load);
   await mappingRow(page, 'email').waitFor();
-  check(
-    (await page.inputValue('#source_connection')) !== '' && (await page.inputValue('#destination_object')) === 'contacts',
-    'Load fields lost the chosen ends',
-  );
+  const ends = [await page.inputValue('#source_connection'), await page.inputValue('#destination_object')];
+  check(ends[0] !== '' && ends[1] === 'contacts', `Load fields lost the ends: ${JSON.stringify(ends)}`);
 }
 
 // The number in one tile of a run's counts ("Read", "Created", …).
@@ -666,7 +671,7 @@ async function main() {
       page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Recipes', exact: true }),
     );
     await page.getByRole('heading', { name: 'No recipes yet' }).waitFor();
-    await clickAndWait(page, page.locator('.page-actions').getByRole('link', { name: 'New recipe', exact: true }));
+    await clickAndWait(page, newRecipeButton(page));
     check(pathOf(page) === '/recipes/new', `expected /recipes/new, got ${page.url()}`);
     await page.getByRole('heading', { level: 1, name: 'New recipe', exact: true }).waitFor();
     check((await page.locator('table.mapping').count()) === 0, 'mapping rows before any fields were loaded');
@@ -682,7 +687,8 @@ async function main() {
     const matched = await email.locator('select.rule-field').inputValue();
     check(matched === 'email', `email is not matched to the source's email by name (it shows "${matched}")`);
     // hitch.js shows only the control that applies: a source field's select, not the text box.
-    check(await email.locator('input.rule-text').isHidden(), 'a source-field row shows the constant/template box');
+    const box = email.locator('input.rule-text');
+    check(await box.isHidden(), 'a source-field row shows the constant/template box');
     const keys = await page.locator('#upsert_key option').evaluateAll((els) => els.map((e) => e.value));
     check(keys.includes('email'), `the upsert keys offered are ${JSON.stringify(keys)}`);
     await shot(page, 'recipe-editor.png');
@@ -713,7 +719,8 @@ async function main() {
 
     // The form is posted back as it was.
     check((await page.inputValue('#name')) === RECIPE_NAME, 'the preview lost the name');
-    check((await email.locator('select.rule-field').inputValue()) === 'email', 'the preview lost email ← email');
+    const emailFrom = await email.locator('select.rule-field').inputValue();
+    check(emailFrom === 'email', `the preview changed email ← email to ← ${emailFrom}`);
     check(
       await email.getByRole('checkbox', { name: 'lowercase', exact: true }).isChecked(),
       'the preview lost the lowercase transform',
@@ -773,13 +780,17 @@ async function main() {
         counts[label] = await runCount(page, label);
       }
       const said = JSON.stringify({ status, read, ...counts });
+      if (!status.startsWith('Succeeded')) {
+        const why = (await page.locator('.callout').allInnerTexts()).join(' / ');
+        check(false, `the run ended ${said}: ${why}`);
+      }
       check(status === (counts.Failed > 0 ? 'Succeeded with errors' : 'Succeeded'), `the run ended ${said}`);
       check(read === STRIPE_CUSTOMERS, `the run read ${read} of ${STRIPE_CUSTOMERS} customers: ${said}`);
       check(counts.Created > 0, `the run created nothing: ${said}`);
       const handled = counts.Created + counts.Updated + counts.Unchanged + counts.Skipped + counts.Failed;
       check(handled === read, `the counts don't add up to what was read: ${said}`);
-      const logLines = await page.getByRole('region', { name: 'Log', exact: true }).locator('tbody tr').count();
-      check(logLines > 0, 'the run page shows no log lines');
+      const log = page.getByRole('region', { name: 'Log', exact: true }).locator('tbody tr');
+      check((await log.count()) > 0, 'the run page shows no log lines');
       runCounts = { read, ...counts };
       await shot(page, 'run.png');
 
@@ -806,7 +817,8 @@ async function main() {
     await page.getByRole('heading', { level: 1, name: 'Record errors', exact: true }).waitFor();
     if (runCounts.Failed > 0) {
       const rows = page.getByRole('region', { name: 'Record errors', exact: true }).locator('tbody tr');
-      check((await rows.count()) === runCounts.Failed, `${await rows.count()} record errors for ${runCounts.Failed} failed`);
+      const listed = await rows.count();
+      check(listed === runCounts.Failed, `${listed} record errors for ${runCounts.Failed} failed records`);
     } else {
       await page.getByRole('heading', { name: 'No record errors' }).waitFor();
     }
@@ -824,7 +836,7 @@ async function main() {
 
   await step('a name mapped into a number: the preview names the problem per record', async () => {
     await page.goto(url('/recipes'));
-    await clickAndWait(page, page.locator('.page-actions').getByRole('link', { name: 'New recipe', exact: true }));
+    await clickAndWait(page, newRecipeButton(page));
     check(pathOf(page) === '/recipes/new', `expected /recipes/new, got ${page.url()}`);
     await chooseRecipeEnds(page, BROKEN_RECIPE_NAME);
     const email = mappingRow(page, 'email');
@@ -844,7 +856,8 @@ async function main() {
       (await preview.locator('tr.preview-row--err').count()) >= bad,
       'rows that would not be written are not marked as errors',
     );
-    check((await rows.filter({ hasText: 'would write' }).count()) === 0, 'a record with a name would be written');
+    const writes = await rows.filter({ hasText: 'would write' }).count();
+    check(writes === 0, `${writes} records with a name in a number field would be written`);
     const summary = await preview.locator('p.muted').first().innerText();
     check(/would not/.test(summary), `the preview summary says "${summary}"`);
     await shot(page, 'recipe-preview-errors.png');
@@ -946,7 +959,8 @@ async function main() {
     const rows = page.getByRole('region', { name: 'Recipes', exact: true }).locator('tbody tr');
     check((await rows.count()) === 1, `the viewer sees ${await rows.count()} recipes, expected 1`);
     await rows.getByRole('link', { name: RECIPE_NAME, exact: true }).waitFor();
-    check((await page.getByRole('link', { name: 'New recipe' }).count()) === 0, 'the viewer sees "New recipe"');
+    const add = await page.getByRole('link', { name: 'New recipe' }).count();
+    check(add === 0, 'the viewer sees "New recipe"');
     await shot(page, 'viewer-recipes.png');
 
     await clickAndWait(page, rows.getByRole('link', { name: RECIPE_NAME, exact: true }));
@@ -954,7 +968,8 @@ async function main() {
     for (const name of ['Run now', 'Delete…']) {
       check((await page.getByRole('button', { name }).count()) === 0, `the viewer sees "${name}"`);
     }
-    check((await page.getByRole('link', { name: 'Edit', exact: true }).count()) === 0, 'the viewer sees "Edit"');
+    const edit = await page.getByRole('link', { name: 'Edit', exact: true }).count();
+    check(edit === 0, 'the viewer sees "Edit"');
     const res = await page.goto(url(`${recipePath}/edit`));
     check(res.status() === 403, `${recipePath}/edit answered the viewer ${res.status()}, expected 403`);
     await page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();

@@ -14,6 +14,7 @@ mod accounts;
 mod audit;
 mod connections;
 mod invitations;
+mod jobs;
 mod links;
 mod members;
 mod models;
@@ -32,6 +33,7 @@ pub use connections::{
     Activation, Connection, ConnectionEvent, ConnectionStatus, OAuthState, SealedCredentials, SealedRow,
 };
 pub use invitations::Acceptor;
+pub use jobs::{Enqueued, Job};
 pub use links::{Link, NewRecordError, RecordError};
 pub use models::*;
 pub use recipes::{Recipe, RecipeInput};

@@ -86,68 +86,6 @@ fn from_row(row: &AnyRow) -> Result<Run, sqlx::Error> {
 }
 
 impl TenantStore<'_> {
-    /// Starts a run unless one of the recipe's runs is still going (with a live heartbeat):
-    /// `Conflict` then. The check and the insert are one transaction behind the recipe's
-    /// row lock, so two "Run now" clicks cannot both start.
-    #[tracing::instrument(skip_all)]
-    pub async fn start_run(
-        &self,
-        recipe_id: &str,
-        trigger: &str,
-        cursor_before: Option<&str>,
-        heartbeat_timeout_ms: i64,
-    ) -> StoreResult<Run> {
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        let locked = sqlx::query("UPDATE recipes SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2")
-            .bind(&self.tenant_id.0)
-            .bind(recipe_id)
-            .execute(&mut *tx)
-            .await?;
-        if locked.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let active = sqlx::query(
-            "SELECT COUNT(*) AS n FROM runs WHERE tenant_id = $1 AND recipe_id = $2 AND status IN ('queued', 'running')
-               AND heartbeat_at >= $3",
-        )
-        .bind(&self.tenant_id.0)
-        .bind(recipe_id)
-        .bind(now - heartbeat_timeout_ms)
-        .fetch_one(&mut *tx)
-        .await?;
-        if get_i64(&active, "n")? > 0 {
-            return Err(StoreError::Conflict("run in progress".into()));
-        }
-        // A run still marked running without a heartbeat died with its process: say so.
-        sqlx::query(
-            "UPDATE runs SET status = 'interrupted', finished_at = $4, error_kind = 'interrupted',
-               error_message = 'The process running it stopped before it finished. Nothing was lost: the next run picks up.'
-             WHERE tenant_id = $1 AND recipe_id = $2 AND status IN ('queued', 'running') AND heartbeat_at < $3",
-        )
-        .bind(&self.tenant_id.0)
-        .bind(recipe_id)
-        .bind(now - heartbeat_timeout_ms)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO runs (tenant_id, id, recipe_id, trigger, status, cursor_before, queued_at, started_at, heartbeat_at)
-             VALUES ($1, $2, $3, $4, 'running', $5, $6, $6, $6)",
-        )
-        .bind(&self.tenant_id.0)
-        .bind(&id)
-        .bind(recipe_id)
-        .bind(trigger)
-        .bind(cursor_before)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        self.run(&id).await
-    }
-
     /// Saves progress (counts so far) and refreshes the heartbeat.
     #[tracing::instrument(skip_all)]
     pub async fn run_progress(&self, id: &str, counts: &RunCounts) -> StoreResult<()> {
@@ -169,6 +107,64 @@ impl TenantStore<'_> {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// The run a claimed job executes now. The job's queued run starts; when the job ran
+    /// before (a retry, or a worker that died mid-run), a new run records this attempt and an
+    /// attempt still marked running is marked interrupted.
+    #[tracing::instrument(skip_all)]
+    pub async fn run_for_job(&self, job: &super::Job, cursor_before: Option<&str>) -> StoreResult<Run> {
+        let now = now_ms();
+        let recipe_id = job.recipe_id.clone().unwrap_or_default();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE runs SET status = 'interrupted', finished_at = $3, error_kind = 'interrupted',
+               error_message = 'The worker running it stopped before it finished; the job was taken up again.'
+             WHERE tenant_id = $1 AND job_id = $2 AND status = 'running'",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(&job.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let started = sqlx::query(
+            "UPDATE runs SET status = 'running', started_at = $3, heartbeat_at = $3, attempt = $4, cursor_before = $5
+             WHERE tenant_id = $1 AND job_id = $2 AND status = 'queued'",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(&job.id)
+        .bind(now)
+        .bind(job.attempts)
+        .bind(cursor_before)
+        .execute(&mut *tx)
+        .await?;
+        let id = if started.rows_affected() == 0 {
+            let id = new_id();
+            sqlx::query(
+                "INSERT INTO runs (tenant_id, id, recipe_id, trigger, status, cursor_before, queued_at, started_at, heartbeat_at, job_id, attempt)
+                 VALUES ($1, $2, $3, $4, 'running', $5, $6, $6, $6, $7, $8)",
+            )
+            .bind(&self.tenant_id.0)
+            .bind(&id)
+            .bind(&recipe_id)
+            .bind(&job.trigger)
+            .bind(cursor_before)
+            .bind(now)
+            .bind(&job.id)
+            .bind(job.attempts)
+            .execute(&mut *tx)
+            .await?;
+            id
+        } else {
+            let row = sqlx::query("SELECT id FROM runs WHERE tenant_id = $1 AND job_id = $2 AND status = 'running'")
+                .bind(&self.tenant_id.0)
+                .bind(&job.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            get_str(&row, "id")?
+        };
+        tx.commit().await?;
+        self.run(&id).await
     }
 
     /// Refreshes a running run's heartbeat (proof its process is alive).

@@ -185,6 +185,9 @@ pub trait Connector: Send + Sync {
     /// Most operations one `write_batch` accepts.
     fn max_batch(&self) -> usize;
 
+    /// Which source fields a run reads (from its mapping): a connector may fetch only these.
+    async fn select_fields(&self, _object: &str, _fields: &[String]) {}
+
     /// The position "now" for `object`, taken before a full read so the next incremental
     /// read starts there (changes made during the full read are read again, never missed).
     /// None when the object has no incremental reads.

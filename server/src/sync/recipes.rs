@@ -6,10 +6,10 @@ use serde_json::Value;
 
 use super::connector::{FieldKind, FieldSpec, ObjectSpec, ReadMode};
 use super::connectors;
-use super::engine::{self, SOURCE_ID_FIELD};
+use super::engine::SOURCE_ID_FIELD;
 use super::mapping::{Mapping, Schema};
 use crate::state::AppState;
-use crate::storage::{Connection, ConnectionStatus, Recipe, RecipeInput, Run, StoreError, TenantId};
+use crate::storage::{Connection, ConnectionStatus, Recipe, RecipeInput, StoreError, TenantId};
 
 /// A recipe as submitted (API body or parsed form).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -285,30 +285,44 @@ pub async fn preview(
 /// Why a run did not start.
 #[derive(Debug)]
 pub enum StartError {
-    AlreadyRunning,
     Disabled,
     Store(StoreError),
 }
 
-/// Starts a run of a recipe in the background and returns it. A "retry" run reads
-/// everything again, so records that failed before are tried again.
+/// A run that was queued, or the queued run this trigger joined.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub run_id: String,
+    /// A run of this recipe was already waiting: the trigger joined it (one follow-up run,
+    /// never a pile of them).
+    pub joined: bool,
+}
+
+/// Queues a run of a recipe for the workers. A "retry" run reads everything again, so
+/// records that failed before are tried again (unchanged ones are skipped by their hashes).
 pub async fn start_run(
     state: &AppState,
     tenant_id: &TenantId,
     recipe_id: &str,
     trigger: &str,
-) -> Result<Run, StartError> {
+) -> Result<Started, StartError> {
     let scope = state.store.tenant(tenant_id);
     let recipe = scope.recipe(recipe_id).await.map_err(StartError::Store)?;
-    if !recipe.enabled && trigger != "manual" && trigger != "api" {
+    if !recipe.enabled && !matches!(trigger, "manual" | "api" | "retry") {
         return Err(StartError::Disabled);
     }
-    let timeout = state.settings.heartbeat_timeout_ms();
-    let run = match scope.start_run(recipe_id, trigger, recipe.cursor.as_deref(), timeout).await {
-        Ok(run) => run,
-        Err(StoreError::Conflict(_)) => return Err(StartError::AlreadyRunning),
-        Err(e) => return Err(StartError::Store(e)),
-    };
-    tokio::spawn(engine::execute(state.clone(), tenant_id.clone(), run.id.clone()));
-    Ok(run)
+    let queued = state
+        .store
+        .enqueue_recipe_run(
+            tenant_id,
+            recipe_id,
+            trigger,
+            None,
+            crate::jobs::worker::MAX_ATTEMPTS,
+            recipe.cursor.as_deref(),
+        )
+        .await
+        .map_err(StartError::Store)?;
+    crate::jobs::worker::wake().notify_waiters();
+    Ok(Started { run_id: queued.run_id, joined: queued.coalesced })
 }

@@ -14,3 +14,4 @@ mod prism;
 mod stripe;
 mod stripe_events;
 mod stripe_schema;
+mod sync_through_prism;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::helpers::{HUBSPOT_TOKEN, sandbox, skip_without};
 use crate::node::{free_port, prism_cli, spec, temp_dir};
 
-struct Prism(Child);
+pub struct Prism(Child);
 
 impl Drop for Prism {
     fn drop(&mut self) {
@@ -24,7 +24,7 @@ impl Drop for Prism {
 }
 
 /// Marks every `properties` map of string values as also allowing null.
-fn allow_null_properties(node: &mut Value) {
+pub fn allow_null_properties(node: &mut Value) {
     match node {
         Value::Object(map) => {
             if let Some(Value::Object(ap)) = map
@@ -42,7 +42,7 @@ fn allow_null_properties(node: &mut Value) {
     }
 }
 
-async fn wait_for(http: &reqwest::Client, url: &str, child: &mut Prism) {
+pub async fn wait_for(http: &reqwest::Client, url: &str, child: &mut Prism) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if http.get(url).send().await.is_ok() {
@@ -54,6 +54,44 @@ async fn wait_for(http: &reqwest::Client, url: &str, child: &mut Prism) {
         assert!(Instant::now() < deadline, "Prism did not start within 60 s");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Starts Prism proxying to `upstream` with the published contacts spec (null allowed in
+/// property values). None when Prism or the spec is not there (and that is allowed).
+pub async fn start_proxy(upstream: &str) -> Option<(Prism, String)> {
+    let published = spec("hubspot/crm-contacts.v3.json");
+    let Some(cli) = prism_cli() else {
+        skip_without("Prism (tests/browser/node_modules/@stoplight/prism-cli) or node", false);
+        return None;
+    };
+    if skip_without(&format!("the HubSpot spec at {}", published.display()), published.is_file()) {
+        return None;
+    }
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&published).unwrap()).unwrap();
+    allow_null_properties(&mut doc);
+    let derived = temp_dir("prism").join("crm-contacts.v3.nullable.json");
+    std::fs::write(&derived, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let port = free_port();
+    let child = Command::new("node")
+        .arg(&cli)
+        .args([
+            "proxy",
+            derived.to_str().unwrap(),
+            upstream,
+            "--errors",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut prism = Prism(child);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&reqwest::Client::new(), &base, &mut prism).await;
+    Some((prism, base))
 }
 
 #[tokio::test]

@@ -142,7 +142,8 @@ pub async fn recipes_preview(
     Ok(Json(Preview { records }))
 }
 
-/// Starts a run now; 409 when one is already running for this recipe.
+/// Queues a run now. While one runs, a second request queues one follow-up run; more requests
+/// join that follow-up (same `run_id`), so triggers never pile up.
 #[utoipa::path(post, path = "/api/v1/recipes/{id}/run", tag = "recipes", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 202, body = RunStarted), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn recipes_run(
@@ -164,10 +165,7 @@ pub async fn start(
     trigger: &str,
 ) -> Result<String, ApiError> {
     match recipes::start_run(state, &principal.tenant.id, recipe_id, trigger).await {
-        Ok(run) => Ok(run.id),
-        Err(StartError::AlreadyRunning) => {
-            Err(ApiError::Conflict("A run of this recipe is already in progress; wait for it to finish.".into()))
-        }
+        Ok(started) => Ok(started.run_id),
         Err(StartError::Disabled) => Err(ApiError::Conflict("This recipe is disabled.".into())),
         Err(StartError::Store(e)) => Err(e.into()),
     }

@@ -19,6 +19,15 @@ use crate::state::AppState;
 use crate::storage::{ConnectionStatus, new_id, now_ms};
 use crate::sync::recipes::{self, RecipeSpec, StartError, source_fields};
 
+/// A mapped value as a person reads it: text without quotes, "(empty)" for nothing.
+fn shown(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "(empty)".into(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 pub async fn recipes_get(State(state): State<AppState>, member: Member) -> Result<Html<String>, AppError> {
     let scope = state.store.tenant(&member.tenant.id);
     let (tz, now) = (zone(&member.tenant.time_zone), now_ms());
@@ -72,7 +81,13 @@ async fn form_view(
         .filter(|c| matches!(c.status, ConnectionStatus::Active | ConnectionStatus::Error))
         .map(|c| {
             let provider = state.catalog.get(&c.provider).map(|p| p.spec.name.clone()).unwrap_or_default();
-            (c.id, format!("{} ({provider})", c.label))
+            // "Stripe (test)" rather than "Stripe (test) (Stripe)".
+            let label = if c.label.to_lowercase().contains(&provider.to_lowercase()) {
+                c.label
+            } else {
+                format!("{} ({provider})", c.label)
+            };
+            (c.id, label)
         })
         .collect();
     let (src_conn, dst_conn) = (posted.get("source_connection"), posted.get("destination_connection"));
@@ -111,7 +126,11 @@ async fn form_view(
             "" => "ignore".into(),
             p => p.to_owned(),
         },
-        upsert_key: field_state(&posted.get("upsert_key")),
+        // One possible key: choose it, since a recipe must use it anyway.
+        upsert_key: field_state(&match (posted.get("upsert_key"), dest_object.map(|o| o.upsert_keys.as_slice())) {
+            (key, Some([only])) if key.is_empty() => only.clone(),
+            (key, _) => key,
+        }),
         upsert_keys: dest_object
             .map(|o| o.upsert_keys.iter().map(|k| (k.clone(), k.clone())).collect())
             .unwrap_or_default(),
@@ -202,7 +221,7 @@ async fn submit(
                     .into_iter()
                     .map(|r| PreviewRow {
                         source_id: r.source_id,
-                        values: r.mapped.unwrap_or_default().into_iter().map(|(k, v)| (k, v.to_string())).collect(),
+                        values: r.mapped.unwrap_or_default().into_iter().map(|(k, v)| (k, shown(&v))).collect(),
                         outcome: if r.ok { "would write".into() } else { r.problems.join("; ") },
                         ok: r.ok,
                     })
@@ -305,18 +324,14 @@ pub async fn recipe_run_post(
     member.require(Role::Editor, "run recipes")?;
     let session = &member.me.session;
     match recipes::start_run(&state, &member.tenant.id, &id, "manual").await {
-        Ok(run) => {
+        Ok(started) => {
             state.store.tenant(&member.tenant.id).audit(&member.audit(&ip, "recipe.run", &id, "")).await?;
-            redirect_with(
-                session,
-                "info",
-                "Run started. This page shows its progress; reload to update.",
-                &urls::run(&run.id),
-            )
-            .await
-        }
-        Err(StartError::AlreadyRunning) => {
-            redirect_with(session, "error", "A run of this recipe is already in progress.", &urls::recipe(&id)).await
+            let message = if started.joined {
+                "A run of this recipe was already waiting to start; this request joined it."
+            } else {
+                "Run started. This page shows its progress; reload to update."
+            };
+            redirect_with(session, "info", message, &urls::run(&started.run_id)).await
         }
         Err(StartError::Disabled) => {
             redirect_with(session, "error", "This recipe is disabled.", &urls::recipe(&id)).await

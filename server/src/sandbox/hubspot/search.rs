@@ -116,14 +116,28 @@ fn search(s: &Sandbox, object: &str, raw: &[u8]) -> Result<String, HsError> {
         (groups.is_empty() || groups.iter().any(|g| g.iter().all(|f| f.matches(r))))
             && query.as_deref().is_none_or(|q| text_match(object, r, q))
     };
-    let candidates = candidates(table, object, sort.as_ref(), &groups);
-    let (mut total, mut page) = (0u64, Vec::new());
-    for r in candidates.filter(|r| keep(r)) {
-        if total >= after && total < after + limit {
-            page.push(r);
+    let (total, page) = if query.is_none() && index_covers(sort.as_ref(), &groups) {
+        // The (modified, id) range answers the filters by itself: count it, fetch one page.
+        let (lo, hi) = modified_bounds(&groups);
+        let range = || table.by_modified.range((lo, 0)..=(hi, u64::MAX));
+        let (total, skip) = if lo > hi { (0, 0) } else { (range().count() as u64, after as usize) };
+        let descending = sort.as_ref().is_some_and(|s| s.descending);
+        let ids: Vec<u64> = match (total, descending) {
+            (0, _) => Vec::new(),
+            (_, false) => range().skip(skip).take(limit as usize).map(|(_, id)| *id).collect(),
+            (_, true) => range().rev().skip(skip).take(limit as usize).map(|(_, id)| *id).collect(),
+        };
+        (total, ids.iter().filter_map(|id| table.live.get(id)).collect::<Vec<_>>())
+    } else {
+        let (mut total, mut page) = (0u64, Vec::new());
+        for r in candidates(table, object, sort.as_ref(), &groups).filter(|r| keep(r)) {
+            if total >= after && total < after + limit {
+                page.push(r);
+            }
+            total += 1;
         }
-        total += 1;
-    }
+        (total, page)
+    };
     let mut out = String::with_capacity(64 + 400 * page.len());
     out.push_str(&format!("{{\"total\":{total},\"results\":["));
     for (i, r) in page.iter().enumerate() {
@@ -183,6 +197,15 @@ fn compare_values(a: Option<&str>, b: Option<&str>, numeric: bool) -> Ordering {
         }
         (Some(x), Some(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
     }
+}
+
+/// Whether the last-modified index alone answers the search: sorted by it, and at most one
+/// filter group whose filters are all ranges on it.
+fn index_covers(sort: Option<&Sort>, groups: &[Vec<Filter>]) -> bool {
+    let ranged = |f: &Filter| {
+        f.prop == PropRef::Modified && f.time.is_some() && matches!(f.op, Op::Gte | Op::Gt | Op::Lte | Op::Lt | Op::Eq)
+    };
+    sort.is_some_and(|s| s.prop == PropRef::Modified) && groups.len() <= 1 && groups.iter().flatten().all(ranged)
 }
 
 /// The tightest (low, high) last-modified range one filter group implies.

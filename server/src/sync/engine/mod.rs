@@ -62,6 +62,8 @@ struct Run<'a> {
     destination: Box<dyn Connector>,
     counts: RunCounts,
     had_open_errors: bool,
+    /// Read everything whatever the cursor: a retry of failed records.
+    read_all: bool,
 }
 
 /// Runs `run_id` (already recorded as running) to the end and records how it ended. Never
@@ -133,6 +135,7 @@ async fn prepare<'a>(state: &'a AppState, tenant_id: &TenantId, run_id: &str) ->
     let mapping: Mapping = serde_json::from_str(&recipe.mapping).map_err(|e| {
         RunFailure::Setup(format!("the recipe's mapping cannot be read ({e}); open and save the recipe"))
     })?;
+    let wanted = mapping.referenced_source_fields();
     let mapping = mapping.compile().map_err(|problems| {
         RunFailure::Setup(format!(
             "the mapping has problems: {}",
@@ -161,6 +164,7 @@ async fn prepare<'a>(state: &'a AppState, tenant_id: &TenantId, run_id: &str) ->
     }
     let destination = ends.pop().ok_or_else(|| RunFailure::Setup("no destination".into()))?;
     let source = ends.pop().ok_or_else(|| RunFailure::Setup("no source".into()))?;
+    source.select_fields(&recipe.source_object, &wanted).await;
     let had_open_errors = scope.open_record_error_count().await? > 0;
     Ok(Run {
         state,
@@ -172,6 +176,7 @@ async fn prepare<'a>(state: &'a AppState, tenant_id: &TenantId, run_id: &str) ->
         destination,
         counts: RunCounts::default(),
         had_open_errors,
+        read_all: run.trigger == "retry",
     })
 }
 
@@ -182,7 +187,7 @@ impl Run<'_> {
         let incremental = self.recipe.mode == "incremental";
         let object = self.recipe.source_object.clone();
         let (mut mode, mut high_water) = match (&self.recipe.cursor, incremental) {
-            (Some(cursor), true) => (ReadMode::Since(cursor.clone()), None),
+            (Some(cursor), true) if !self.read_all => (ReadMode::Since(cursor.clone()), None),
             _ => (ReadMode::Full, None),
         };
         if mode == ReadMode::Full && incremental {
@@ -192,7 +197,10 @@ impl Run<'_> {
                 .map_err(RunFailure::Sync)?;
         }
         let start = match &mode {
-            ReadMode::Full => format!("Reading all {} from the source (full refresh).", object),
+            ReadMode::Full if incremental => {
+                format!("First run: reading all {object}; later runs read only what changed.")
+            }
+            ReadMode::Full => format!("Reading all {object} from the source (full refresh)."),
             ReadMode::Since(c) => format!("Reading {object} changed since position {c}."),
         };
         scope.run_log(&self.run_id, "info", &start).await?;
@@ -238,7 +246,8 @@ impl Run<'_> {
                 None => break,
             }
         }
-        scope.run_log(&self.run_id, "info", &format!("Read {pages} pages.")).await?;
+        let noun = if pages == 1 { "page" } else { "pages" };
+        scope.run_log(&self.run_id, "info", &format!("Read {pages} {noun}.")).await?;
         let cursor = match mode {
             ReadMode::Since(old) if incremental => Some(last_cursor.unwrap_or(old)),
             _ if incremental => high_water.or(last_cursor),

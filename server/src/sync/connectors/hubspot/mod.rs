@@ -32,6 +32,8 @@ pub struct HubSpot {
     auth: ConnectionAuth,
     /// Property names per object, learned once per run.
     properties: Mutex<HashMap<String, Vec<FieldSpec>>>,
+    /// Properties a run asked for (its mapping's fields): read just these.
+    selected: Mutex<HashMap<String, Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -59,7 +61,7 @@ struct ModificationMetadata {
 
 impl HubSpot {
     pub fn new(auth: ConnectionAuth) -> Self {
-        Self { auth, properties: Mutex::new(HashMap::new()) }
+        Self { auth, properties: Mutex::new(HashMap::new()), selected: Mutex::new(HashMap::new()) }
     }
 
     fn object(&self, name: &str) -> Result<(&'static str, &'static str, Option<&'static str>), SyncError> {
@@ -100,8 +102,12 @@ impl HubSpot {
         Ok(fields)
     }
 
-    /// The property names to ask for when reading.
+    /// The property names to ask for when reading: the run's selection when there is one
+    /// (always with the last-modified property, which is the cursor), else every property.
     async fn property_names(&self, object: &str) -> Result<Vec<String>, SyncError> {
+        if let Some(selected) = self.selected.lock().await.get(object) {
+            return Ok(selected.clone());
+        }
         Ok(self.fields(object).await?.into_iter().map(|f| f.name).collect())
     }
 }
@@ -140,6 +146,20 @@ impl Connector for HubSpot {
 
     fn max_batch(&self) -> usize {
         100
+    }
+
+    async fn select_fields(&self, object: &str, fields: &[String]) {
+        let Ok((object, modified, _)) = self.object(object) else { return };
+        // Top-level property names only; `_id` is Hitch's own, not a HubSpot property.
+        let mut names: Vec<String> = fields
+            .iter()
+            .filter(|f| !f.starts_with('_'))
+            .map(|f| f.split('.').next().unwrap_or(f).to_owned())
+            .collect();
+        names.push(modified.to_owned());
+        names.sort();
+        names.dedup();
+        self.selected.lock().await.insert(object.to_owned(), names);
     }
 
     async fn high_water_mark(&self, _object: &str) -> Result<Option<String>, SyncError> {

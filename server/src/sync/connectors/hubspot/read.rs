@@ -130,7 +130,8 @@ pub async fn search(
     };
     let body = json!({
         "filterGroups": [{"filters": [{"propertyName": modified, "operator": "GTE", "value": token.since.to_string()}]}],
-        "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+        // The published spec types sorts as strings ("-name" for descending); ascending here.
+        "sorts": [modified],
         "properties": properties,
         "limit": PAGE,
         "after": token.after.to_string(),

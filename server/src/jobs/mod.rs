@@ -1,0 +1,5 @@
+//! Background work: workers take jobs from the durable queue and run them.
+
+pub mod worker;
+
+pub use worker::{Outcome, Worker};

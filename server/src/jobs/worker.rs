@@ -1,0 +1,160 @@
+//! A worker: a loop over one step, [`Worker::try_execute_next`], which tests call directly.
+//!
+//! A step claims a job with a lease, renews the lease while the run works (a background
+//! task), and settles the job by how the run ended: done; queued again after an exponential
+//! backoff with jitter (or the provider's Retry-After) when the failure was transient; dead
+//! once its attempts are spent, visible with its last error. A lease it loses (a long pause
+//! let another worker take the job) stops it from touching the job again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::state::AppState;
+use crate::storage::{Job, now_ms};
+use crate::sync::engine;
+
+/// Tries per job before it is dead.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing was due.
+    Idle,
+    /// A job ran; its final state ("done", "queued" again, "dead").
+    Ran { job_id: String, state: String },
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    state: AppState,
+    /// This worker's name in leases: unique per process and worker.
+    owner: String,
+}
+
+/// Wakes idle workers at once when work is queued in this process; other processes' work is
+/// found by the slower poll.
+pub fn wake() -> Arc<Notify> {
+    static WAKE: std::sync::OnceLock<Arc<Notify>> = std::sync::OnceLock::new();
+    WAKE.get_or_init(|| Arc::new(Notify::new())).clone()
+}
+
+/// How long to wait before attempt `attempt + 1`: 5 s doubling, ±20 % jitter, at most 10 min.
+fn backoff(attempt: i64) -> Duration {
+    let base = 5_000u64.saturating_mul(1 << attempt.clamp(0, 7));
+    let mut bytes = [0u8; 2];
+    let _ = getrandom::fill(&mut bytes);
+    let jitter = u64::from(u16::from_le_bytes(bytes)) % (base / 5 * 2 + 1);
+    Duration::from_millis((base - base / 5 + jitter).min(600_000))
+}
+
+impl Worker {
+    pub fn new(state: AppState) -> Worker {
+        Worker { state, owner: format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple()) }
+    }
+
+    fn lease_ms(&self) -> i64 {
+        self.state.settings.heartbeat_timeout_ms()
+    }
+
+    /// Claims and runs one job, if one is due.
+    pub async fn try_execute_next(&self) -> anyhow::Result<Outcome> {
+        let Some(job) = self.state.store.claim_job(&self.owner, self.lease_ms()).await? else {
+            return Ok(Outcome::Idle);
+        };
+        let state = self.execute(&job).await?;
+        Ok(Outcome::Ran { job_id: job.id, state })
+    }
+
+    async fn execute(&self, job: &Job) -> anyhow::Result<String> {
+        let store = &self.state.store;
+        let scope = store.tenant(&job.tenant_id);
+        let recipe_id = job.recipe_id.clone().unwrap_or_default();
+        let recipe = match scope.recipe(&recipe_id).await {
+            Ok(r) => r,
+            Err(crate::storage::StoreError::NotFound) => {
+                store.finish_job(&job.id, &self.owner, "done", "the recipe was deleted").await?;
+                return Ok("done".into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let run = scope.run_for_job(job, recipe.cursor.as_deref()).await?;
+        if job.attempts > 1 {
+            let line =
+                format!("Attempt {} of {} (the previous one: {}).", job.attempts, job.max_attempts, job.last_error);
+            scope.run_log(&run.id, "info", &line).await?;
+        }
+        // The lease is renewed while the run works; a lost lease is logged (the run itself
+        // still finishes and records its outcome, which its idempotent writes make safe).
+        let renewal = {
+            let (store, id, owner, lease) = (store.clone(), job.id.clone(), self.owner.clone(), self.lease_ms());
+            tokio::spawn(async move {
+                let every = Duration::from_millis(u64::try_from(lease / 3).unwrap_or(1000).max(100));
+                loop {
+                    tokio::time::sleep(every).await;
+                    match store.renew_lease(&id, &owner, lease).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::warn!(job = %id, "lease lost: another worker took the job");
+                            break;
+                        }
+                        Err(err) => tracing::warn!(job = %id, error = %err, "lease renewal failed"),
+                    }
+                }
+            })
+        };
+        engine::execute(self.state.clone(), job.tenant_id.clone(), run.id.clone()).await;
+        renewal.abort();
+        let finished = scope.run(&run.id).await?;
+        let transient = matches!(finished.error_kind.as_str(), "retryable" | "rate_limited");
+        if finished.status == "failed" && transient {
+            if job.attempts >= job.max_attempts {
+                let why = format!("gave up after {} attempts: {}", job.attempts, finished.error_message);
+                store.finish_job(&job.id, &self.owner, "dead", &why).await?;
+                scope.run_log(&run.id, "error", &format!("No more attempts: the job {why}.")).await?;
+                return Ok("dead".into());
+            }
+            let wait = backoff(job.attempts);
+            let at = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(600_000);
+            store.requeue_job(&job.id, &self.owner, at, &finished.error_message).await?;
+            scope.run_log(&run.id, "warn", &format!("Will try again in {} s.", wait.as_secs())).await?;
+            return Ok("queued".into());
+        }
+        store.finish_job(&job.id, &self.owner, "done", &finished.error_message).await?;
+        Ok("done".into())
+    }
+
+    /// Runs jobs until `stop` is set; polls every `idle_poll` when woken by nothing.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>, idle_poll: Duration) {
+        let wake = wake();
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            match self.try_execute_next().await {
+                Ok(Outcome::Ran { .. }) => continue,
+                Ok(Outcome::Idle) => {}
+                Err(err) => tracing::error!(error = format!("{err:#}"), "worker step failed"),
+            }
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(idle_poll) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_a_ceiling() {
+        let first = backoff(1).as_millis();
+        assert!((8_000..=12_000).contains(&first), "{first}");
+        assert!(backoff(30) <= Duration::from_secs(600));
+    }
+}

@@ -1,0 +1,215 @@
+//! The durable job queue.
+//!
+//! A worker claims the oldest due job with a lease (`lease_until`) and renews it while it
+//! works. A lease that runs out means its worker died: the next claim takes the job again.
+//! PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so concurrent workers in any number of
+//! processes never take the same job; SQLite has one writer, so its claim (one UPDATE) is
+//! atomic as it is. A recipe has at most one queued job (a partial unique index: a trigger
+//! arriving while one waits joins it) and at most one running (checked when claiming).
+
+use sqlx::any::AnyRow;
+
+use super::{Backend, Store, StoreError, StoreResult, TenantId, get_i64, get_opt_i64, get_str, new_id, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub tenant_id: TenantId,
+    pub id: String,
+    pub kind: String,
+    pub recipe_id: Option<String>,
+    pub trigger: String,
+    /// queued, running, done, dead
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_after: i64,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
+    pub last_error: String,
+}
+
+const COLUMNS: &str = "tenant_id, id, kind, recipe_id, trigger, status, attempts, max_attempts, run_after, lease_owner, \
+     lease_until, last_error";
+
+fn from_row(row: &AnyRow) -> Result<Job, sqlx::Error> {
+    let opt = |c: &str| sqlx::Row::try_get::<Option<String>, _>(row, c);
+    Ok(Job {
+        tenant_id: TenantId(get_str(row, "tenant_id")?),
+        id: get_str(row, "id")?,
+        kind: get_str(row, "kind")?,
+        recipe_id: opt("recipe_id")?,
+        trigger: get_str(row, "trigger")?,
+        status: get_str(row, "status")?,
+        attempts: get_i64(row, "attempts")?,
+        max_attempts: get_i64(row, "max_attempts")?,
+        run_after: get_i64(row, "run_after")?,
+        lease_owner: opt("lease_owner")?,
+        lease_until: get_opt_i64(row, "lease_until")?,
+        last_error: get_str(row, "last_error")?,
+    })
+}
+
+/// A recipe run as enqueued: the job and its (queued) run.
+#[derive(Debug, Clone)]
+pub struct Enqueued {
+    pub job: Job,
+    pub run_id: String,
+    /// True when the trigger joined a run already waiting (nothing new was queued).
+    pub coalesced: bool,
+}
+
+impl Store {
+    /// Queues a run of a recipe, with its run record (status `queued`). A run already waiting
+    /// for the recipe absorbs the trigger; a `dedupe_key` already used (a schedule's due time)
+    /// does too.
+    #[tracing::instrument(skip_all)]
+    pub async fn enqueue_recipe_run(
+        &self,
+        tenant_id: &TenantId,
+        recipe_id: &str,
+        trigger: &str,
+        dedupe_key: Option<&str>,
+        max_attempts: i64,
+        cursor_before: Option<&str>,
+    ) -> StoreResult<Enqueued> {
+        let now = now_ms();
+        let (job_id, run_id) = (new_id(), new_id());
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO jobs (tenant_id, id, kind, recipe_id, trigger, status, max_attempts, run_after, dedupe_key, created_at, updated_at)
+             VALUES ($1, $2, 'run', $3, $4, 'queued', $5, $6, $7, $6, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&tenant_id.0)
+        .bind(&job_id)
+        .bind(recipe_id)
+        .bind(trigger)
+        .bind(max_attempts)
+        .bind(now)
+        .bind(dedupe_key)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            sqlx::query(
+                "INSERT INTO runs (tenant_id, id, recipe_id, trigger, status, cursor_before, queued_at, job_id, attempt)
+                 VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, 1)",
+            )
+            .bind(&tenant_id.0)
+            .bind(&run_id)
+            .bind(recipe_id)
+            .bind(trigger)
+            .bind(cursor_before)
+            .bind(now)
+            .bind(&job_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let job = self.job(&job_id).await?;
+            return Ok(Enqueued { job, run_id, coalesced: false });
+        }
+        tx.commit().await?;
+        // Joined: the queued job of this recipe (or the one with this dedupe key).
+        let sql = format!(
+            "SELECT {COLUMNS} FROM jobs WHERE (recipe_id = $1 AND status = 'queued') OR (dedupe_key IS NOT NULL AND dedupe_key = $2)
+             ORDER BY created_at DESC LIMIT 1"
+        );
+        let row = sqlx::query(&sql).bind(recipe_id).bind(dedupe_key.unwrap_or("")).fetch_optional(&self.pool).await?;
+        let job = row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)?;
+        let run = sqlx::query("SELECT id FROM runs WHERE job_id = $1 ORDER BY queued_at DESC LIMIT 1")
+            .bind(&job.id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let run_id = run.map(|r| get_str(&r, "id")).transpose()?.unwrap_or_default();
+        Ok(Enqueued { job, run_id, coalesced: true })
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn job(&self, id: &str) -> StoreResult<Job> {
+        let sql = format!("SELECT {COLUMNS} FROM jobs WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// Claims the oldest due job (queued and due, or running with an expired lease), unless
+    /// its recipe already has a live running job. None when there is nothing to do.
+    #[tracing::instrument(skip_all)]
+    pub async fn claim_job(&self, owner: &str, lease_ms: i64) -> StoreResult<Option<Job>> {
+        let now = now_ms();
+        let lock = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3
+             WHERE id = (
+               SELECT j.id FROM jobs j
+               WHERE ((j.status = 'queued' AND j.run_after <= $3) OR (j.status = 'running' AND j.lease_until < $3))
+                 AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.recipe_id = j.recipe_id AND r.id <> j.id
+                                   AND r.status = 'running' AND r.lease_until >= $3)
+               ORDER BY j.run_after, j.created_at LIMIT 1 {lock})
+             RETURNING {COLUMNS}"
+        );
+        let row = sqlx::query(&sql).bind(owner).bind(now + lease_ms).bind(now).fetch_optional(&self.pool).await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// Extends a lease; false when the lease was lost (it expired and another worker took
+    /// the job): the caller must stop.
+    #[tracing::instrument(skip_all)]
+    pub async fn renew_lease(&self, job_id: &str, owner: &str, lease_ms: i64) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE jobs SET lease_until = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'running'")
+                .bind(job_id)
+                .bind(owner)
+                .bind(now_ms() + lease_ms)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends a job: `done` (finished, whatever the run's outcome) or `dead` (out of attempts).
+    #[tracing::instrument(skip_all)]
+    pub async fn finish_job(&self, job_id: &str, owner: &str, status: &str, error: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE jobs SET status = $3, last_error = $4, lease_owner = NULL, lease_until = NULL, updated_at = $5
+             WHERE id = $1 AND lease_owner = $2",
+        )
+        .bind(job_id)
+        .bind(owner)
+        .bind(status)
+        .bind(error)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Puts a job back in the queue to run again after `run_after` (a retry, or a job given
+    /// back at shutdown). If the recipe got a queued job meanwhile, this one joins it.
+    #[tracing::instrument(skip_all)]
+    pub async fn requeue_job(&self, job_id: &str, owner: &str, run_after: i64, error: &str) -> StoreResult<bool> {
+        let requeued = sqlx::query(
+            "UPDATE jobs SET status = 'queued', run_after = $3, last_error = $4, lease_owner = NULL, lease_until = NULL, updated_at = $5
+             WHERE id = $1 AND lease_owner = $2
+               AND NOT EXISTS (SELECT 1 FROM jobs q WHERE q.recipe_id = jobs.recipe_id AND q.status = 'queued')",
+        )
+        .bind(job_id)
+        .bind(owner)
+        .bind(run_after)
+        .bind(error)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        if requeued.rows_affected() == 0 {
+            self.finish_job(job_id, owner, "done", "joined the run already queued for this recipe").await?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Jobs that ran out of attempts, newest first (visible with their last error).
+    #[tracing::instrument(skip_all)]
+    pub async fn dead_jobs(&self, tenant_id: &TenantId, limit: i64) -> StoreResult<Vec<Job>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM jobs WHERE tenant_id = $1 AND status = 'dead' ORDER BY updated_at DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&sql).bind(&tenant_id.0).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+}
