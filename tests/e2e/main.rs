@@ -14,12 +14,14 @@ mod node_peers;
 mod oauth;
 mod oauth_mock;
 mod ops;
+mod queue;
 mod secrets;
 mod storage;
 mod support;
 mod sync;
 mod sync_http;
 mod sync_postgres;
+mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -89,6 +91,12 @@ fn all_tests() -> Vec<(&'static str, TestFn)> {
         sync::record_problems_are_reported_and_the_run_goes_on,
         sync::recipe_editor_in_the_browser,
         sync_http::an_http_json_api_to_hubspot,
+        webhooks::stripe_events_trigger_runs_once,
+        webhooks::generic_hmac_endpoint_round_trip,
+        webhooks::webhook_endpoints_are_per_tenant,
+        queue::claims_are_exclusive_and_leases_expire,
+        queue::triggers_coalesce_and_dedupe,
+        queue::three_processes_enqueue_each_due_time_once,
     ]
 }
 

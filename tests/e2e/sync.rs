@@ -207,6 +207,27 @@ pub async fn recipes_are_checked_when_saved(app: TestApp) -> anyhow::Result<()> 
             ),
             "destination",
         ),
+        (
+            base(
+                json!([{"target": "email", "source": {"field": "email"}}]),
+                json!({"trigger": {"kind": "cron", "expression": "0 25 * * *", "time_zone": "Europe/Berlin"}}),
+            ),
+            "hour 25",
+        ),
+        (
+            base(
+                json!([{"target": "email", "source": {"field": "email"}}]),
+                json!({"trigger": {"kind": "cron", "expression": "0 0 * * *", "time_zone": "Mars/Olympus"}}),
+            ),
+            "Mars/Olympus",
+        ),
+        (
+            base(
+                json!([{"target": "email", "source": {"field": "email"}}]),
+                json!({"trigger": {"kind": "interval", "every_secs": 5}}),
+            ),
+            "interval",
+        ),
     ];
     for (body, needle) in cases {
         let (status, got) = s.post("/api/v1/recipes", body).await?;
@@ -220,6 +241,16 @@ pub async fn recipes_are_checked_when_saved(app: TestApp) -> anyhow::Result<()> 
     ensure!(status == 422, "unknown mapping key accepted: {status}");
     let list = s.get("/api/v1/recipes").await?;
     ensure!(list["recipes"].as_array().is_some_and(Vec::is_empty), "a refused recipe was saved: {list}");
+    // A valid schedule is stored, and the API says when it runs next.
+    let nightly = base(
+        json!([{"target": "email", "source": {"field": "email"}}]),
+        json!({"trigger": {"kind": "cron", "expression": "0 0 * * *", "time_zone": "Europe/Berlin"}}),
+    );
+    let (status, saved) = s.post("/api/v1/recipes", nightly).await?;
+    ensure!(
+        status == 201 && saved["trigger"]["kind"] == "cron" && saved["next_run_at"].is_string(),
+        "{status} {saved}"
+    );
     s.app.stop().await
 }
 

@@ -6,6 +6,7 @@ mod chrome;
 pub mod display;
 pub mod extractors;
 mod health;
+mod hooks;
 pub mod ui;
 
 use axum::Router;
@@ -95,8 +96,16 @@ pub fn router(state: AppState) -> Router {
         .route(urls::STYLESHEET, get(assets::css_get))
         .route(urls::SCRIPT, get(assets::js_get));
 
+    // Providers post here: outside the UI router (no session, no CSRF), and with the 1 MiB
+    // limit webhooks need instead of the 64 KiB one (the route's layer overrides the global).
+    let hooks = Router::new().route(
+        "/hooks/{endpoint}",
+        post(hooks::hook_post).layer(DefaultBodyLimit::max(crate::webhooks::DEFAULT_MAX_BODY_BYTES)),
+    );
+
     Router::new()
         .nest("/api/v1", api::router())
+        .merge(hooks)
         .merge(ops)
         .merge(ui)
         .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), crate::metrics::track))

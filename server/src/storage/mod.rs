@@ -23,6 +23,7 @@ mod runs;
 mod sessions;
 mod throttle;
 mod tokens;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -39,6 +40,7 @@ pub use models::*;
 pub use recipes::{Recipe, RecipeInput};
 pub use runs::{HEARTBEAT_TIMEOUT_MS, Run, RunCounts, RunLog};
 pub use sessions::SessionBackend;
+pub use webhooks::{NewWebhookEvent, WebhookEndpoint};
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,6 +22,10 @@ pub struct Recipe {
     pub upsert_key: String,
     pub enabled: bool,
     pub cursor: Option<String>,
+    /// JSON of `schedule::Trigger`.
+    pub trigger: String,
+    /// The last scheduled due time already enqueued (ms).
+    pub scheduled_through: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -39,10 +43,14 @@ pub struct RecipeInput {
     pub delete_policy: String,
     pub upsert_key: String,
     pub enabled: bool,
+    /// JSON of `schedule::Trigger`.
+    pub trigger: String,
+    /// The trigger runs on a schedule (cron or interval).
+    pub scheduled: bool,
 }
 
 const COLUMNS: &str = "tenant_id, id, name, source_connection_id, source_object, destination_connection_id, \
-     destination_object, mapping, mode, delete_policy, upsert_key, enabled, cursor, created_at, updated_at";
+     destination_object, mapping, mode, delete_policy, upsert_key, enabled, cursor, trigger, scheduled_through, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Recipe, sqlx::Error> {
     Ok(Recipe {
@@ -59,9 +67,35 @@ fn from_row(row: &AnyRow) -> Result<Recipe, sqlx::Error> {
         upsert_key: get_str(row, "upsert_key")?,
         enabled: get_i64(row, "enabled")? != 0,
         cursor: sqlx::Row::try_get::<Option<String>, _>(row, "cursor")?,
+        trigger: get_str(row, "trigger")?,
+        scheduled_through: super::get_opt_i64(row, "scheduled_through")?,
         created_at: get_i64(row, "created_at")?,
         updated_at: get_i64(row, "updated_at")?,
     })
+}
+
+impl super::Store {
+    /// Enabled recipes with a schedule, on every tenant (the scheduler's work list).
+    #[tracing::instrument(skip_all)]
+    pub async fn scheduled_recipes(&self) -> StoreResult<Vec<Recipe>> {
+        let sql = format!("SELECT {COLUMNS} FROM recipes WHERE scheduled = 1 AND enabled = 1");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Records that due times up to `through` were enqueued; never moves backwards, so
+    /// processes ticking at different moments cannot undo each other.
+    #[tracing::instrument(skip_all)]
+    pub async fn advance_schedule(&self, recipe_id: &str, through: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE recipes SET scheduled_through = $2 WHERE id = $1 AND (scheduled_through IS NULL OR scheduled_through < $2)",
+        )
+        .bind(recipe_id)
+        .bind(through)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }
 
 impl TenantStore<'_> {
@@ -70,8 +104,9 @@ impl TenantStore<'_> {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO recipes (tenant_id, id, name, source_connection_id, source_object, destination_connection_id,
-               destination_object, mapping, mode, delete_policy, upsert_key, enabled, created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+               destination_object, mapping, mode, delete_policy, upsert_key, enabled, created_by, created_at, updated_at,
+               trigger, scheduled)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)",
         )
         .bind(&self.tenant_id.0)
         .bind(id)
@@ -87,6 +122,8 @@ impl TenantStore<'_> {
         .bind(i64::from(input.enabled))
         .bind(created_by)
         .bind(now)
+        .bind(&input.trigger)
+        .bind(i64::from(input.scheduled))
         .execute(self.pool())
         .await?;
         self.recipe(id).await
@@ -105,7 +142,9 @@ impl TenantStore<'_> {
         sqlx::query(
             "UPDATE recipes SET name = $3, source_connection_id = $4, source_object = $5, destination_connection_id = $6,
                destination_object = $7, mapping = $8, mode = $9, delete_policy = $10, upsert_key = $11, enabled = $12,
-               updated_at = $13 WHERE tenant_id = $1 AND id = $2",
+               updated_at = $13, trigger = $14, scheduled = $15,
+               scheduled_through = CASE WHEN trigger = $14 THEN scheduled_through ELSE NULL END
+             WHERE tenant_id = $1 AND id = $2",
         )
         .bind(&self.tenant_id.0)
         .bind(id)
@@ -120,6 +159,8 @@ impl TenantStore<'_> {
         .bind(&input.upsert_key)
         .bind(i64::from(input.enabled))
         .bind(now_ms())
+        .bind(&input.trigger)
+        .bind(i64::from(input.scheduled))
         .execute(&mut *tx)
         .await?;
         if repointed {

@@ -34,6 +34,11 @@ pub struct RecipeSpec {
     pub upsert_key: String,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// What starts it: `{"kind":"manual"}` (default), `{"kind":"cron","expression":"0 0 * * *","time_zone":"Europe/Berlin"}`,
+    /// `{"kind":"interval","every_secs":300}` or `{"kind":"webhook"}`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub trigger: crate::schedule::Trigger,
 }
 
 fn incremental() -> String {
@@ -59,6 +64,7 @@ impl RecipeSpec {
             delete_policy: r.delete_policy.clone(),
             upsert_key: r.upsert_key.clone(),
             enabled: r.enabled,
+            trigger: serde_json::from_str(&r.trigger).unwrap_or_default(),
         })
     }
 
@@ -74,6 +80,8 @@ impl RecipeSpec {
             delete_policy: self.delete_policy.clone(),
             upsert_key: self.upsert_key.trim().to_owned(),
             enabled: self.enabled,
+            trigger: serde_json::to_string(&self.trigger).unwrap_or_else(|_| "{\"kind\":\"manual\"}".into()),
+            scheduled: self.trigger.is_scheduled(),
         }
     }
 }
@@ -141,6 +149,9 @@ pub async fn problems(state: &AppState, tenant_id: &TenantId, spec: &RecipeSpec)
     }
     if !matches!(spec.delete_policy.as_str(), "ignore" | "propagate" | "archive") {
         out.push("Delete handling must be ignore, propagate or archive.".into());
+    }
+    if let Err(e) = spec.trigger.validate() {
+        out.push(format!("Schedule: {e}"));
     }
     let (source, destination) = (
         side(state, tenant_id, &spec.source_connection_id, "source").await,

@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod providers;
 pub mod recipes;
 pub mod runs;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -37,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/recipes/{id}", get(recipes::recipes_get).put(recipes::recipes_put).delete(recipes::recipes_delete))
         .route("/recipes/{id}/preview", post(recipes::recipes_preview))
         .route("/recipes/{id}/run", post(recipes::recipes_run))
+        .route("/recipes/{id}/webhooks", get(webhooks::webhooks_list).post(webhooks::webhooks_create))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::webhooks_delete))
         .route("/runs", get(runs::runs_list))
         .route("/runs/{id}", get(runs::runs_get))
         .route("/runs/{id}/logs", get(runs::runs_logs))

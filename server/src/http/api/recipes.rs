@@ -23,14 +23,18 @@ pub struct RecipeOut {
     pub spec: RecipeSpec,
     /// Where the next incremental read starts; null before the first run.
     pub cursor: Option<String>,
+    /// When the schedule runs it next (RFC 3339, UTC); null without a schedule.
+    pub next_run_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
 
 fn out(recipe: &Recipe) -> Result<RecipeOut, ApiError> {
     let spec = RecipeSpec::from_recipe(recipe).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let next_run_at = spec.trigger.next_after(chrono::Utc::now()).map(|t| rfc3339(t.timestamp_millis()));
     Ok(RecipeOut {
         id: recipe.id.clone(),
+        next_run_at,
         spec,
         cursor: recipe.cursor.clone(),
         created_at: rfc3339(recipe.created_at),

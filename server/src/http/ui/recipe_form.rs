@@ -99,6 +99,8 @@ impl Posted {
             },
             upsert_key: self.get("upsert_key"),
             enabled: true,
+            // The editor has no schedule fields yet: keep what the recipe had (set by API).
+            trigger: crate::schedule::Trigger::default(),
         })
     }
 }

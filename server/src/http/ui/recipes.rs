@@ -208,7 +208,14 @@ async fn submit(
         return render_form(member, view, StatusCode::OK).await;
     }
     let spec = match posted.spec() {
-        Ok(spec) => spec,
+        Ok(mut spec) => {
+            if let Some(id) = id {
+                // The editor does not edit schedules yet: keep the recipe's own.
+                let existing = state.store.tenant(&member.tenant.id).recipe(id).await?;
+                spec.trigger = serde_json::from_str(&existing.trigger).unwrap_or_default();
+            }
+            spec
+        }
         Err(problems) => {
             let view = form_view(state, member, id, &posted, None, problems).await;
             return render_form(member, view, StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -1,0 +1,182 @@
+//! Webhook endpoints of a recipe through the API: create (the secret is shown once),
+//! list (never the secret) and revoke.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use super::auth::ApiPrincipal;
+use crate::auth::tokens;
+use crate::domain::Role;
+use crate::error::{ApiError, ErrorBody};
+use crate::http::extractors::ClientIp;
+use crate::state::AppState;
+use crate::storage::WebhookEndpoint;
+use crate::webhooks::{Scheme, generate_endpoint_secret};
+
+/// Bounds for a secret the user brings (HubSpot's app client secret): long enough to be a
+/// real key, short enough to be one.
+const MIN_SECRET_LEN: usize = 16;
+const MAX_SECRET_LEN: usize = 512;
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookOut {
+    pub id: String,
+    pub recipe_id: String,
+    /// Where the provider sends events.
+    pub url: String,
+    /// How deliveries are authenticated, e.g. `{"scheme":"stripe"}`.
+    #[schema(value_type = Object)]
+    pub scheme: Value,
+    /// `active` or `revoked`.
+    pub status: &'static str,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookCreated {
+    #[serde(flatten)]
+    pub webhook: WebhookOut,
+    /// The signing secret, shown this once; Hitch keeps it only sealed.
+    pub secret: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookList {
+    pub webhooks: Vec<WebhookOut>,
+}
+
+/// Optional body of the create call. Without `scheme` the recipe's source system decides.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct NewWebhook {
+    /// `stripe`, `hubspot_v3` or `generic` (with an optional `event_id_pointer`).
+    pub scheme: Option<String>,
+    /// RFC 6901 pointer to the event id, for `generic`.
+    pub event_id_pointer: Option<String>,
+    /// A signing secret to use instead of a generated one (HubSpot signs with the app's
+    /// client secret).
+    pub secret: Option<String>,
+}
+
+fn out(state: &AppState, endpoint: &WebhookEndpoint) -> WebhookOut {
+    WebhookOut {
+        id: endpoint.id.clone(),
+        recipe_id: endpoint.recipe_id.clone(),
+        url: state.settings.absolute_url(&format!("/hooks/{}", endpoint.id)),
+        scheme: serde_json::from_str(&endpoint.scheme).unwrap_or(Value::Null),
+        status: if endpoint.revoked_at.is_some() { "revoked" } else { "active" },
+        created_at: rfc3339(endpoint.created_at),
+        revoked_at: endpoint.revoked_at.map(rfc3339),
+    }
+}
+
+/// The body is optional, so it is read as bytes: empty means "all defaults".
+fn parse_body(body: &[u8]) -> Result<(Option<Scheme>, Option<String>), ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok((None, None));
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|_| ApiError::BadRequest("The body is not valid JSON.".into()))?;
+    let Some(object) = value.as_object() else {
+        return Err(ApiError::Validation("The body must be a JSON object.".into()));
+    };
+    let secret = match object.get("secret") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if (MIN_SECRET_LEN..=MAX_SECRET_LEN).contains(&s.len()) => Some(s.clone()),
+        Some(_) => {
+            return Err(ApiError::Validation(format!(
+                "secret must be a string of {MIN_SECRET_LEN} to {MAX_SECRET_LEN} characters."
+            )));
+        }
+    };
+    let scheme = match object.get("scheme") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(
+            serde_json::from_value::<Scheme>(value.clone())
+                .map_err(|e| ApiError::Validation(format!("scheme must be stripe, hubspot_v3 or generic: {e}")))?,
+        ),
+    };
+    if let Some(scheme) = &scheme {
+        scheme.validate().map_err(ApiError::Validation)?;
+    }
+    Ok((scheme, secret))
+}
+
+/// Creates an endpoint that runs the recipe when a signed event arrives. Without a body
+/// the scheme follows the recipe's source (Stripe, HubSpot, else generic HMAC).
+#[utoipa::path(post, path = "/api/v1/recipes/{id}/webhooks", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body(content = Option<NewWebhook>),
+    responses((status = 201, body = WebhookCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn webhooks_create(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    ip: ClientIp,
+    Path(recipe_id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
+    principal.require(Role::Editor, "creating webhooks")?;
+    let (chosen, given_secret) = parse_body(&body)?;
+    let scope = state.store.tenant(&principal.tenant.id);
+    let recipe = scope.recipe(&recipe_id).await?;
+    let scheme = match chosen {
+        Some(scheme) => scheme,
+        None => {
+            let source = scope.connection(&recipe.source_connection_id).await?;
+            Scheme::for_provider(&source.provider)
+        }
+    };
+    let secret = given_secret.unwrap_or_else(|| generate_endpoint_secret(&scheme));
+    let id = tokens::generate("wh_");
+    let sealed = state
+        .secrets
+        .seal(secret.as_bytes(), &WebhookEndpoint::secret_context(&principal.tenant.id, &id))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("sealing a webhook secret: {e}")))?;
+    let scheme_json = serde_json::to_string(&scheme).map_err(|e| ApiError::Internal(e.into()))?;
+    let endpoint = scope.create_webhook_endpoint(&id, &recipe.id, &scheme_json, &sealed).await?;
+    // The endpoint id is a credential (it is the URL), so the audit names only its start.
+    scope.audit(&principal.audit(&ip, "webhook.created", &recipe.name, &short(&id))).await?;
+    Ok((StatusCode::CREATED, Json(WebhookCreated { webhook: out(&state, &endpoint), secret })))
+}
+
+#[utoipa::path(get, path = "/api/v1/recipes/{id}/webhooks", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = WebhookList), (status = 404, body = ErrorBody)))]
+pub async fn webhooks_list(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Path(recipe_id): Path<String>,
+) -> Result<Json<WebhookList>, ApiError> {
+    let scope = state.store.tenant(&principal.tenant.id);
+    scope.recipe(&recipe_id).await?;
+    let list = scope.webhook_endpoints(&recipe_id).await?;
+    Ok(Json(WebhookList { webhooks: list.iter().map(|e| out(&state, e)).collect() }))
+}
+
+/// Revokes an endpoint: later deliveries to its URL get 404.
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn webhooks_delete(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    principal.require(Role::Editor, "revoking webhooks")?;
+    let scope = state.store.tenant(&principal.tenant.id);
+    let endpoint = scope.revoke_webhook_endpoint(&id).await?;
+    scope.audit(&principal.audit(&ip, "webhook.revoked", &endpoint.recipe_id, &short(&id))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Enough of an endpoint id to tell endpoints apart in the audit log, not enough to call it.
+fn short(id: &str) -> String {
+    format!("{}…", id.chars().take(10).collect::<String>())
+}

@@ -1,0 +1,202 @@
+//! Inbound webhook endpoints (their sealed signing secrets) and the events they received,
+//! whose unique (endpoint, event id) pair is the dedupe of provider redeliveries.
+
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError, StoreResult, TenantId, TenantStore, found, get_i64, get_opt_i64, get_str, now_ms};
+
+/// An endpoint a provider posts events to (`/hooks/{id}`), which triggers one recipe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub tenant_id: TenantId,
+    /// The random token in the URL.
+    pub id: String,
+    pub recipe_id: String,
+    /// JSON of `webhooks::Scheme`.
+    pub scheme: String,
+    /// Ciphertext; open it with the keyring and [`WebhookEndpoint::secret_context`].
+    pub sealed_secret: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl WebhookEndpoint {
+    /// Binds the sealed secret to its endpoint, so a ciphertext copied onto another
+    /// endpoint's row does not open there.
+    pub fn secret_context(tenant_id: &TenantId, id: &str) -> String {
+        format!("webhook:{tenant_id}:{id}")
+    }
+}
+
+/// An authenticated event to store.
+#[derive(Debug, Clone)]
+pub struct NewWebhookEvent {
+    pub event_id: String,
+    pub kind: String,
+    /// Redacted JSON of the event object.
+    pub payload: String,
+}
+
+const COLUMNS: &str = "tenant_id, id, recipe_id, scheme, secret, created_at, revoked_at";
+
+fn from_row(row: &AnyRow) -> Result<WebhookEndpoint, sqlx::Error> {
+    Ok(WebhookEndpoint {
+        tenant_id: TenantId(get_str(row, "tenant_id")?),
+        id: get_str(row, "id")?,
+        recipe_id: get_str(row, "recipe_id")?,
+        scheme: get_str(row, "scheme")?,
+        sealed_secret: get_str(row, "secret")?,
+        created_at: get_i64(row, "created_at")?,
+        revoked_at: get_opt_i64(row, "revoked_at")?,
+    })
+}
+
+impl Store {
+    /// The endpoint behind a `/hooks/{id}` URL, whichever tenant owns it: the caller is a
+    /// provider, not a member, so the id itself is what selects the tenant.
+    #[tracing::instrument(skip_all)]
+    pub async fn webhook_endpoint_by_id(&self, id: &str) -> StoreResult<WebhookEndpoint> {
+        let sql = format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+}
+
+impl TenantStore<'_> {
+    #[tracing::instrument(skip_all)]
+    pub async fn create_webhook_endpoint(
+        &self,
+        id: &str,
+        recipe_id: &str,
+        scheme: &str,
+        sealed_secret: &str,
+    ) -> StoreResult<WebhookEndpoint> {
+        // The recipe must be this tenant's: the foreign key alone would accept another's.
+        let done = sqlx::query(
+            "INSERT INTO webhook_endpoints (id, tenant_id, recipe_id, scheme, secret, created_at)
+             SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM recipes WHERE tenant_id = $2 AND id = $3)",
+        )
+        .bind(id)
+        .bind(&self.tenant_id.0)
+        .bind(recipe_id)
+        .bind(scheme)
+        .bind(sealed_secret)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        found(done)?;
+        self.webhook_endpoint(id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn webhook_endpoint(&self, id: &str) -> StoreResult<WebhookEndpoint> {
+        let sql = format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2");
+        let row = sqlx::query(&sql).bind(&self.tenant_id.0).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// A recipe's endpoints, revoked ones included, oldest first.
+    #[tracing::instrument(skip_all)]
+    pub async fn webhook_endpoints(&self, recipe_id: &str) -> StoreResult<Vec<WebhookEndpoint>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND recipe_id = $2 ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(&sql).bind(&self.tenant_id.0).bind(recipe_id).fetch_all(self.pool()).await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes an endpoint; revoking it again keeps the first revocation time.
+    #[tracing::instrument(skip_all)]
+    pub async fn revoke_webhook_endpoint(&self, id: &str) -> StoreResult<WebhookEndpoint> {
+        let done = sqlx::query(
+            "UPDATE webhook_endpoints SET revoked_at = COALESCE(revoked_at, $3) WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(id)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        found(done)?;
+        self.webhook_endpoint(id).await
+    }
+
+    /// Stores a delivery's events in one transaction and returns the ids that were new;
+    /// ids already stored for this endpoint are redeliveries and insert nothing.
+    #[tracing::instrument(skip_all, fields(n = events.len()))]
+    pub async fn record_webhook_events(
+        &self,
+        endpoint_id: &str,
+        events: &[NewWebhookEvent],
+    ) -> StoreResult<Vec<String>> {
+        let now = now_ms();
+        let mut fresh = Vec::with_capacity(events.len());
+        let mut tx = self.pool().begin().await?;
+        for event in events {
+            let done = sqlx::query(
+                "INSERT INTO webhook_events (tenant_id, endpoint_id, event_id, kind, payload, received_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (endpoint_id, event_id) DO NOTHING",
+            )
+            .bind(&self.tenant_id.0)
+            .bind(endpoint_id)
+            .bind(&event.event_id)
+            .bind(&event.kind)
+            .bind(&event.payload)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() > 0 {
+                fresh.push(event.event_id.clone());
+            }
+        }
+        tx.commit().await?;
+        Ok(fresh)
+    }
+
+    /// Notes which run the events triggered (or joined).
+    #[tracing::instrument(skip_all)]
+    pub async fn set_webhook_events_run(
+        &self,
+        endpoint_id: &str,
+        event_ids: &[String],
+        run_id: &str,
+    ) -> StoreResult<()> {
+        for event_id in event_ids {
+            sqlx::query(
+                "UPDATE webhook_events SET run_id = $4 WHERE tenant_id = $1 AND endpoint_id = $2 AND event_id = $3",
+            )
+            .bind(&self.tenant_id.0)
+            .bind(endpoint_id)
+            .bind(event_id)
+            .bind(run_id)
+            .execute(self.pool())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets events whose run could not be queued, so the provider's retry of the same
+    /// delivery counts as new instead of as a duplicate that never triggers anything.
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_webhook_events(&self, endpoint_id: &str, event_ids: &[String]) -> StoreResult<()> {
+        for event_id in event_ids {
+            sqlx::query("DELETE FROM webhook_events WHERE tenant_id = $1 AND endpoint_id = $2 AND event_id = $3")
+                .bind(&self.tenant_id.0)
+                .bind(endpoint_id)
+                .bind(event_id)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// How many events an endpoint has stored.
+    #[tracing::instrument(skip_all)]
+    pub async fn webhook_event_count(&self, endpoint_id: &str) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM webhook_events WHERE tenant_id = $1 AND endpoint_id = $2")
+            .bind(&self.tenant_id.0)
+            .bind(endpoint_id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(get_i64(&row, "n")?)
+    }
+}

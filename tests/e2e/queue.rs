@@ -1,0 +1,159 @@
+//! The job queue and the scheduler, on both backends: claims are exclusive under
+//! concurrency, an expired lease is taken over, triggers coalesce, and three processes
+//! ticking the same schedules enqueue every due time exactly once.
+
+use std::collections::HashSet;
+
+use anyhow::ensure;
+use hitch::domain::{Email, TenantName};
+use hitch::storage::{RecipeInput, Store, TenantId, new_id};
+use hitch_tests::TestApp;
+
+async fn recipes(store: &Store, n: usize, trigger: &str) -> anyhow::Result<(TenantId, Vec<String>)> {
+    let name = TenantName::parse("Queue").map_err(anyhow::Error::msg)?;
+    let email = Email::parse(&format!("q{}@q.test", new_id())).map_err(anyhow::Error::msg)?;
+    let (tenant, _) = store.create_tenant_with_owner(&name, &email, "h").await?;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let input = RecipeInput {
+            name: format!("r{i}"),
+            source_connection_id: "none".into(),
+            source_object: "x".into(),
+            destination_connection_id: "none".into(),
+            destination_object: "y".into(),
+            mapping: "{\"rules\":[]}".into(),
+            mode: "full".into(),
+            delete_policy: "ignore".into(),
+            upsert_key: String::new(),
+            enabled: true,
+            trigger: trigger.into(),
+            scheduled: trigger.contains("interval") || trigger.contains("cron"),
+        };
+        let id = new_id();
+        store.tenant(&tenant.id).create_recipe(&id, &input, None).await?;
+        ids.push(id);
+    }
+    Ok((tenant.id, ids))
+}
+
+pub async fn claims_are_exclusive_and_leases_expire(app: TestApp) -> anyhow::Result<()> {
+    let store = app.store().clone();
+    let (tenant, ids) = recipes(&store, 24, "{\"kind\":\"manual\"}").await?;
+    for id in &ids {
+        store.enqueue_recipe_run(&tenant, id, "manual", None, 5, None).await?;
+    }
+    // Six claimers at once, each until the queue is empty.
+    let mut claimers = Vec::new();
+    for w in 0..6 {
+        let store = store.clone();
+        claimers.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(job) = store.claim_job(&format!("w{w}"), 60_000).await? {
+                got.push(job.id);
+            }
+            Ok::<_, anyhow::Error>(got)
+        }));
+    }
+    let mut all = Vec::new();
+    for c in claimers {
+        all.extend(c.await??);
+    }
+    // With SKIP LOCKED a claimer can find nothing while others hold rows; workers simply
+    // look again. Take what is left, then check that no job was handed out twice.
+    while let Some(job) = store.claim_job("late", 60_000).await? {
+        all.push(job.id);
+    }
+    let unique: HashSet<&String> = all.iter().collect();
+    ensure!(all.len() == 24 && unique.len() == 24, "{} claims, {} distinct", all.len(), unique.len());
+
+    // A lease that runs out is taken over; the old owner can no longer renew it.
+    let (tenant2, more) = recipes(&store, 1, "{\"kind\":\"manual\"}").await?;
+    store.enqueue_recipe_run(&tenant2, &more[0], "manual", None, 5, None).await?;
+    let first = store.claim_job("dying", 1).await?.ok_or_else(|| anyhow::anyhow!("nothing to claim"))?;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let again = store.claim_job("heir", 60_000).await?.ok_or_else(|| anyhow::anyhow!("expired lease not reclaimed"))?;
+    ensure!(again.id == first.id && again.attempts == 2, "{again:?}");
+    ensure!(!store.renew_lease(&first.id, "dying", 60_000).await?, "the old owner renewed a lost lease");
+    ensure!(store.renew_lease(&first.id, "heir", 60_000).await?, "the new owner cannot renew");
+    Ok(())
+}
+
+pub async fn triggers_coalesce_and_dedupe(app: TestApp) -> anyhow::Result<()> {
+    let store = app.store().clone();
+    let (tenant, ids) = recipes(&store, 1, "{\"kind\":\"manual\"}").await?;
+    let r = &ids[0];
+    let a = store.enqueue_recipe_run(&tenant, r, "manual", None, 5, None).await?;
+    let b = store.enqueue_recipe_run(&tenant, r, "webhook", None, 5, None).await?;
+    ensure!(!a.coalesced && b.coalesced && a.run_id == b.run_id, "a second trigger did not join the waiting run");
+    // While it runs, one follow-up may wait; more triggers join that one.
+    store.claim_job("w", 60_000).await?;
+    let c = store.enqueue_recipe_run(&tenant, r, "manual", None, 5, None).await?;
+    let d = store.enqueue_recipe_run(&tenant, r, "manual", None, 5, None).await?;
+    ensure!(!c.coalesced && d.coalesced && c.run_id == d.run_id && c.run_id != a.run_id, "follow-up: {c:?} {d:?}");
+    // The running one cannot be claimed twice, and the follow-up waits for it.
+    ensure!(store.claim_job("w2", 60_000).await?.is_none(), "a second run of the same recipe was started");
+    let (tenant2, other) = recipes(&store, 1, "{\"kind\":\"manual\"}").await?;
+    let e = store.enqueue_recipe_run(&tenant2, &other[0], "schedule", Some("k-1"), 5, None).await?;
+    store.claim_job("w3", 60_000).await?;
+    let f = store.enqueue_recipe_run(&tenant2, &other[0], "schedule", Some("k-1"), 5, None).await?;
+    ensure!(!e.coalesced && f.coalesced && f.job.id == e.job.id, "the same due time was enqueued twice");
+    Ok(())
+}
+
+pub async fn three_processes_enqueue_each_due_time_once(app: TestApp) -> anyhow::Result<()> {
+    let (tenant, ids) = recipes(app.store(), 120, "{\"kind\":\"interval\",\"every_secs\":60}").await?;
+    let _ = tenant;
+    let mut processes = Vec::new();
+    for _ in 0..3 {
+        processes.push(hitch::startup::build_state(app.settings.clone()).await?);
+    }
+    let start = hitch::storage::now_ms();
+    let created: std::collections::HashMap<String, i64> =
+        app.store().scheduled_recipes().await?.into_iter().map(|r| (r.id, r.updated_at)).collect();
+    let steps = 30;
+    for step in 1..=steps {
+        let now =
+            chrono::DateTime::from_timestamp_millis(start + step * 20_000).ok_or_else(|| anyhow::anyhow!("time"))?;
+        let (a, b, c) = tokio::join!(
+            hitch::jobs::scheduler::tick(&processes[0], now),
+            hitch::jobs::scheduler::tick(&processes[1], now),
+            hitch::jobs::scheduler::tick(&processes[2], now)
+        );
+        a?;
+        b?;
+        c?;
+        // Instant workers: every queued job is taken and done before the next tick.
+        while let Some(job) = app.store().claim_job("drain", 60_000).await? {
+            app.store().finish_job(&job.id, "drain", "done", "").await?;
+        }
+    }
+    let end = start + steps * 20_000;
+    let jobs = job_keys(&app).await?;
+    let mut missing = 0;
+    for id in &ids {
+        let from = created[id];
+        let expected: HashSet<String> =
+            ((from / 60_000 + 1)..=(end / 60_000)).map(|k| format!("schedule:{id}:{}", k * 60_000)).collect();
+        let got: HashSet<String> = jobs.iter().filter(|k| k.starts_with(&format!("schedule:{id}:"))).cloned().collect();
+        missing += expected.difference(&got).count();
+        ensure!(
+            got.is_subset(&expected),
+            "unexpected due times for {id}: {:?}",
+            got.difference(&expected).collect::<Vec<_>>()
+        );
+    }
+    ensure!(missing == 0, "{missing} due times were never enqueued");
+    let total = jobs.len();
+    ensure!(total == jobs.iter().collect::<HashSet<_>>().len(), "duplicate keys");
+    Ok(())
+}
+
+/// Every job's dedupe key, read straight from the database.
+async fn job_keys(app: &TestApp) -> anyhow::Result<Vec<String>> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(app.db_url()).await?;
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT dedupe_key FROM jobs WHERE dedupe_key IS NOT NULL").fetch_all(&pool).await?;
+    pool.close().await;
+    Ok(rows.into_iter().map(|(k,)| k).collect())
+}
