@@ -524,6 +524,19 @@ pub struct RecipeFormView {
     /// Set after "Preview": sample records mapped, nothing written.
     pub preview: Option<Vec<PreviewRow>>,
     pub can_edit: bool,
+    /// When it runs. Posted as `trigger_kind` (manual|cron|interval|webhook), `cron`,
+    /// `time_zone`, `every_minutes`.
+    pub trigger: TriggerFormView,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct TriggerFormView {
+    pub kind: String,
+    pub cron: FieldState,
+    pub time_zone: FieldState,
+    pub every_minutes: FieldState,
+    /// The next few run times in the workspace's zone, e.g. "2026-11-28 00:00 CET".
+    pub next_runs: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -606,6 +619,10 @@ pub struct RecipeView {
     /// (destination field, how it is filled) in words, e.g. ("full_name", "template {{firstname}} {{lastname}}").
     pub mapping_summary: Vec<(String, String)>,
     pub cursor: Option<String>,
+    /// "every day at 00:00 (Europe/Berlin)", "manually", ...
+    pub schedule: String,
+    /// The next few run times in the workspace's zone.
+    pub next_runs: Vec<String>,
     pub runs: Vec<RunRow>,
     pub can_edit: bool,
     pub run_action: String,

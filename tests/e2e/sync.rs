@@ -352,14 +352,30 @@ pub async fn recipe_editor_in_the_browser(app: TestApp) -> anyhow::Result<()> {
         previewed.text_excerpt()
     );
     ensure!(s.sandbox_records("hubspot", "contacts").await?.is_empty(), "the preview wrote");
+    let mut bad_schedule: Vec<(&str, &str)> = ends.to_vec();
+    bad_schedule.extend(rows);
+    bad_schedule.extend([
+        ("trigger_kind", "cron"),
+        ("cron", "0 25 * * *"),
+        ("time_zone", "Europe/Berlin"),
+        ("intent", "save"),
+    ]);
+    let refused = owner.submit("/recipes/new", "/recipes/new", &bad_schedule).await?;
+    ensure!(refused.status == 422 && refused.contains("hour 25"), "bad schedule: {}", refused.status);
     let mut save: Vec<(&str, &str)> = ends.to_vec();
     save.extend(rows);
+    save.extend([("trigger_kind", "cron"), ("cron", "0 0 * * *"), ("time_zone", "Europe/Berlin")]);
     save.push(("intent", "save"));
     let saved = owner.submit("/recipes/new", "/recipes/new", &save).await?;
     ensure!(saved.status == 303, "save: {} {}", saved.status, saved.text_excerpt());
     let recipe_url = saved.location().context("location")?.to_owned();
     let page = owner.get(&recipe_url).await?;
     ensure!(page.contains("Customers to contacts") && page.contains("Run now"), "recipe page");
+    ensure!(
+        page.contains("every day at 00:00 (Europe/Berlin)") && page.contains("next:"),
+        "schedule not shown: {}",
+        page.text_excerpt()
+    );
     let started = owner.submit(&recipe_url, &format!("{recipe_url}/run"), &[]).await?;
     let run_url = started.location().context("run location")?.to_owned();
     ensure!(run_url.starts_with("/runs/"), "{run_url}");

@@ -33,6 +33,9 @@ async fn recipe(s: &Setup) -> anyhow::Result<String> {
     Ok(created["id"].as_str().context("recipe id")?.to_owned())
 }
 
+/// Extra request headers, (name, value).
+type Headers = Vec<(&'static str, String)>;
+
 /// Posts a raw delivery to /hooks/{id}.
 async fn deliver(s: &Setup, id: &str, headers: &[(&str, String)], body: Vec<u8>) -> anyhow::Result<(u16, Value)> {
     let mut req = s.app.api().post(s.app.url(&format!("/hooks/{id}"))).header("content-type", "application/json");
@@ -101,7 +104,7 @@ pub async fn stripe_events_trigger_runs_once(app: hitch_tests::TestApp) -> anyho
     let wrong = vec![(STRIPE_SIGNATURE_HEADER, sign_stripe(b"whsec_not_the_secret", now, &other))];
     let not_json = b"not json at all".to_vec();
     let huge = vec![b' '; 2 * 1024 * 1024];
-    let cases: [(&str, Vec<(&str, String)>, Vec<u8>, u16); 5] = [
+    let cases: [(&str, Headers, Vec<u8>, u16); 5] = [
         ("wrong signature", wrong, other.clone(), 401),
         ("missing header", vec![], other.clone(), 401),
         ("stale timestamp", signed(now - 600, &other), other.clone(), 401),

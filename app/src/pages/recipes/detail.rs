@@ -21,6 +21,8 @@ pub fn render_recipe(chrome: Chrome, view: RecipeView) -> String {
             delete_policy,
             mapping_summary,
             cursor,
+            schedule,
+            next_runs,
             runs,
             can_edit,
             run_action,
@@ -28,6 +30,10 @@ pub fn render_recipe(chrome: Chrome, view: RecipeView) -> String {
             delete_action,
         } = view;
         let full = mode_label(&mode) == "Full refresh";
+        let next_runs = (!next_runs.is_empty()).then(|| {
+            let when = next_runs.join(", ");
+            view! { <span class="field-hint">" · next: " {when}</span> }
+        });
         let actions = can_edit.then(|| {
             let csrf_delete = csrf.clone();
             let confirm =
@@ -107,6 +113,10 @@ pub fn render_recipe(chrome: Chrome, view: RecipeView) -> String {
                     <div>
                         <dt>"Incremental position"</dt>
                         <dd>{cursor}</dd>
+                    </div>
+                    <div>
+                        <dt>"Runs"</dt>
+                        <dd>{schedule}{next_runs}</dd>
                     </div>
                 </dl>
             </section>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::super::runs::back_link;
 use super::{DELETE_POLICIES, delete_policy_label};
 use crate::components::{Csrf, DataTable, Field};
-use crate::models::{Choice, Chrome, FieldState, MappingRowView, PreviewRow, RecipeFormView};
+use crate::models::{Choice, Chrome, FieldState, MappingRowView, PreviewRow, RecipeFormView, TriggerFormView};
 use crate::{shell, urls};
 
 const TRANSFORMS: [(&str, &str); 6] = [
@@ -51,6 +51,7 @@ pub fn render_form(chrome: Chrome, view: RecipeFormView) -> String {
             errors,
             preview,
             can_edit,
+            trigger,
         } = view;
         let (heading, back, cancel_href) = match &id {
             Some(id) => {
@@ -181,6 +182,7 @@ pub fn render_form(chrome: Chrome, view: RecipeFormView) -> String {
                         {load_fields}
                     </section>
                     {sync_section(mode, delete_policy, upsert_key, upsert_keys)}
+                    {schedule_section(trigger)}
                     {mapping_section(rows, source_fields)}
                     {filter_section(filter)}
                 </fieldset>
@@ -299,6 +301,59 @@ fn error_parts(id: &str, state: &FieldState, hint: bool) -> (&'static str, Optio
         .join(" ");
     let class = if state.error.is_some() { "field field--error" } else { "field" };
     (class, state.error.is_some().then_some("true"), (!described.is_empty()).then_some(described))
+}
+
+fn schedule_section(t: TriggerFormView) -> impl IntoView {
+    let kind = if t.kind.is_empty() { "manual".to_owned() } else { t.kind };
+    let radio = |value: &'static str, label: &'static str| {
+        let checked = kind == value;
+        view! {
+            <label class="radio">
+                <input type="radio" name="trigger_kind" value=value checked=checked />
+                <span>{label}</span>
+            </label>
+        }
+    };
+    let field = |id: &'static str, label: &'static str, hint: &'static str, state: FieldState| {
+        let (class, invalid, described) = error_parts(id, &state, true);
+        let FieldState { value, error } = state;
+        let hint_id = format!("{id}-hint");
+        view! {
+            <div class=class>
+                <label for=id>{label}</label>
+                <input id=id name=id type="text" value=value aria-invalid=invalid aria-describedby=described />
+                <p class="field-hint" id=hint_id>{hint}</p>
+                {error.map(|e| view! { <p class="field-error" id=format!("{id}-error")>{e}</p> })}
+            </div>
+        }
+    };
+    let next = (!t.next_runs.is_empty()).then(|| {
+        let items = t.next_runs.into_iter().map(|r| view! { <li>{r}</li> }).collect_view();
+        view! {
+            <div class="next-runs">
+                <p class="field-hint">"Next runs:"</p>
+                <ul>{items}</ul>
+            </div>
+        }
+    });
+    view! {
+        <section class="panel form-section" aria-labelledby="schedule-h">
+            <h2 id="schedule-h">"When it runs"</h2>
+            <div class="form-grid">
+                <fieldset class="field radio-group">
+                    <legend>"Trigger"</legend>
+                    {radio("manual", "Only when someone presses Run now (or the API asks)")}
+                    {radio("cron", "On a schedule (cron, in a time zone)")}
+                    {radio("interval", "Every few minutes")}
+                    {radio("webhook", "When its webhook receives an event")}
+                </fieldset>
+                {field("cron", "Schedule (cron)", "Five fields: minute hour day month weekday. 0 0 * * * is every night at midnight.", t.cron)}
+                {field("time_zone", "Time zone", "An IANA name such as Europe/Berlin; daylight saving is handled.", t.time_zone)}
+                {field("every_minutes", "Every (minutes)", "From 1 minute to 31 days.", t.every_minutes)}
+            </div>
+            {next}
+        </section>
+    }
 }
 
 fn sync_section(

@@ -180,6 +180,13 @@ pub(super) fn form_view() -> RecipeFormView {
         errors: vec![],
         preview: None,
         can_edit: true,
+        trigger: TriggerFormView {
+            kind: s("cron"),
+            cron: field("0 0 * * *"),
+            time_zone: field("Europe/Berlin"),
+            every_minutes: field(""),
+            next_runs: vec![s("2026-11-28 00:00 CET")],
+        },
     }
 }
 
@@ -218,6 +225,8 @@ pub(super) fn recipe_view() -> RecipeView {
             (s("full_name"), s("template {{firstname}} {{lastname}}")),
         ],
         cursor: Some(s("lastmodifieddate ≥ 2026-11-27T19:02:11Z")),
+        schedule: s("every day at 00:00 (Europe/Berlin)"),
+        next_runs: vec![s("2026-11-28 00:00 CET")],
         runs: vec![
             run_row("run2", Status::SucceededWithErrors, "succeeded with errors"),
             run_row("run1", Status::Healthy, "succeeded"),

@@ -58,6 +58,22 @@ impl Posted {
             .collect()
     }
 
+    /// The trigger the "When it runs" fields describe.
+    pub fn trigger(&self) -> Result<crate::schedule::Trigger, crate::domain::ValidationError> {
+        use crate::schedule::Trigger;
+        match self.get("trigger_kind").as_str() {
+            "cron" => Trigger::parse_cron(&self.get("cron"), &self.get("time_zone")),
+            "interval" => {
+                let minutes: u64 = self.get("every_minutes").parse().map_err(|_| {
+                    crate::domain::ValidationError::new("Enter the interval as a whole number of minutes.")
+                })?;
+                Trigger::interval(minutes.saturating_mul(60))
+            }
+            "webhook" => Ok(Trigger::Webhook),
+            _ => Ok(Trigger::Manual),
+        }
+    }
+
     /// The recipe the form describes, or the problems reading it.
     pub fn spec(&self) -> Result<RecipeSpec, Vec<String>> {
         let mut problems = Vec::new();
@@ -67,6 +83,13 @@ impl Posted {
             .filter_map(|row| rule(row).transpose())
             .filter_map(|r| r.map_err(|e| problems.push(e)).ok())
             .collect();
+        let trigger = match self.trigger() {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(format!("Schedule: {e}"));
+                crate::schedule::Trigger::default()
+            }
+        };
         let filter_text = self.get("filter");
         let filter = if filter_text.trim().is_empty() {
             None
@@ -99,8 +122,7 @@ impl Posted {
             },
             upsert_key: self.get("upsert_key"),
             enabled: true,
-            // The editor has no schedule fields yet: keep what the recipe had (set by API).
-            trigger: crate::schedule::Trigger::default(),
+            trigger,
         })
     }
 }

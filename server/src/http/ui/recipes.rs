@@ -4,7 +4,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hitch_app::models::{Choice, Nav, PreviewRow, RecipeFormView, RecipeRow, RecipeView, RecipesView, Status};
+use hitch_app::models::{
+    Choice, FieldState, Nav, PreviewRow, RecipeFormView, RecipeRow, RecipeView, RecipesView, Status, TriggerFormView,
+};
 use hitch_app::{pages, urls};
 
 use super::recipe_form::{Posted, choices, field_state, rows_for, rows_from_mapping};
@@ -139,6 +141,34 @@ async fn form_view(
         errors,
         preview,
         can_edit: member.role.can_edit(),
+        trigger: trigger_view(posted, &member.tenant.time_zone),
+    }
+}
+
+/// The "When it runs" section: what was posted, and the next runs in the workspace's zone.
+fn trigger_view(posted: &Posted, workspace_zone: &str) -> TriggerFormView {
+    let zone = match posted.get("time_zone") {
+        z if z.is_empty() => workspace_zone.to_owned(),
+        z => z,
+    };
+    let trigger = posted.trigger();
+    let error =
+        |kind: &str| trigger.as_ref().err().filter(|_| posted.get("trigger_kind") == kind).map(ToString::to_string);
+    let next_runs = trigger
+        .as_ref()
+        .map(|t| {
+            t.next_runs(chrono::Utc::now(), 3, crate::http::display::zone(workspace_zone))
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect()
+        })
+        .unwrap_or_default();
+    TriggerFormView {
+        kind: posted.get("trigger_kind"),
+        cron: FieldState { value: posted.get("cron"), error: error("cron") },
+        time_zone: FieldState { value: zone, error: None },
+        every_minutes: FieldState { value: posted.get("every_minutes"), error: error("interval") },
+        next_runs,
     }
 }
 
@@ -167,6 +197,20 @@ fn posted_from(spec: &RecipeSpec) -> Posted {
         ("upsert_key".into(), spec.upsert_key.clone()),
         ("filter".into(), spec.mapping.filter.as_ref().map(|f| f.to_lines()).unwrap_or_default()),
     ];
+    use crate::schedule::Trigger;
+    match &spec.trigger {
+        Trigger::Manual => p.push(("trigger_kind".into(), "manual".into())),
+        Trigger::Webhook => p.push(("trigger_kind".into(), "webhook".into())),
+        Trigger::Cron { expression, time_zone } => p.extend([
+            ("trigger_kind".into(), "cron".into()),
+            ("cron".into(), expression.clone()),
+            ("time_zone".into(), time_zone.clone()),
+        ]),
+        Trigger::Interval { every_secs } => p.extend([
+            ("trigger_kind".into(), "interval".into()),
+            ("every_minutes".into(), (every_secs / 60).to_string()),
+        ]),
+    }
     for (i, row) in rows_from_mapping(&spec.mapping).into_iter().enumerate() {
         let key = |name: &str| format!("rule-{i}-{name}");
         p.push((key("target"), row.target));
@@ -208,14 +252,7 @@ async fn submit(
         return render_form(member, view, StatusCode::OK).await;
     }
     let spec = match posted.spec() {
-        Ok(mut spec) => {
-            if let Some(id) = id {
-                // The editor does not edit schedules yet: keep the recipe's own.
-                let existing = state.store.tenant(&member.tenant.id).recipe(id).await?;
-                spec.trigger = serde_json::from_str(&existing.trigger).unwrap_or_default();
-            }
-            spec
-        }
+        Ok(spec) => spec,
         Err(problems) => {
             let view = form_view(state, member, id, &posted, None, problems).await;
             return render_form(member, view, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -311,6 +348,8 @@ pub async fn recipe_get(
         delete_policy: recipe.delete_policy.clone(),
         mapping_summary: spec.mapping.describe(),
         cursor: recipe.cursor.clone(),
+        schedule: spec.trigger.describe(),
+        next_runs: spec.trigger.next_runs(chrono::Utc::now(), 3, tz).into_iter().map(|(_, s)| s).collect(),
         runs: scope.runs(Some(&id), 20).await?.iter().map(|r| row(r, &recipe.name, tz, now)).collect(),
         can_edit: member.role.can_edit(),
         run_action: urls::recipe_action(&id, "run"),
