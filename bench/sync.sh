@@ -20,7 +20,7 @@
 #      nothing written)
 # Per run: records/s from the run's own duration_ms, CPU seconds of hitch and of the sandbox
 # (/proc/PID/stat utime+stime), peak RSS (VmHWM of the fresh process, and VmRSS sampled every
-# 10 ms), destination rows written (rows whose xmin is newer than a transaction id taken just
+# 10 ms), CPU seconds of the destination's PostgreSQL backends, destination rows written (rows whose xmin is newer than a transaction id taken just
 # before the run), and PostgreSQL transactions committed in the destination database.
 #
 # Knobs (environment):
@@ -37,6 +37,10 @@
 #   POLL_MS=50              how often the run is polled (GET /api/v1/runs/{id})
 #   RUN_TIMEOUT=3600        seconds before a run counts as hung
 #   PG_BASE=postgres://postgres@127.0.0.1:5432
+#   DEST_URL_PARAMS=        appended to the destination URL after "?" (e.g. sslmode=disable;
+#                           the default, sslmode=prefer, uses TLS when the server offers it)
+#   DEST_SETTINGS=          "name=value ..." set on the destination database (ALTER DATABASE),
+#                           e.g. synchronous_commit=off, to see what the WAL flush costs
 #   NICE=0                  niceness for hitch and the sandbox
 #   OUT_DIR=                keep results.jsonl, logs and perf output here (else only printed)
 #   BUILT_COMMIT=           the commit the binary was built from, when it is not the checkout's
@@ -62,6 +66,8 @@ POLL_MS=${POLL_MS:-50}
 RUN_TIMEOUT=${RUN_TIMEOUT:-3600}
 PG_BASE=${PG_BASE:-postgres://postgres@127.0.0.1:5432}
 NICE=${NICE:-0}
+DEST_URL_PARAMS=${DEST_URL_PARAMS:-}
+DEST_SETTINGS=${DEST_SETTINGS:-}
 OUT_DIR=${OUT_DIR:-}
 TOKEN_HS=pat-sandbox-bench
 HELPER=$REPO/bench/sync_run.py
@@ -213,7 +219,10 @@ fi
 DEST=hitch_sync_dest_$$_$RANDOM
 psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE \"$DEST\"" >/dev/null
 DATABASES+=("$DEST")
-DEST_URL=$PG_BASE/$DEST
+DEST_URL=$PG_BASE/$DEST${DEST_URL_PARAMS:+?$DEST_URL_PARAMS}
+for setting in $DEST_SETTINGS; do
+    psql -q -h 127.0.0.1 -U postgres -d postgres -c "ALTER DATABASE \"$DEST\" SET ${setting%%=*} = '${setting#*=}'" >/dev/null
+done
 TITLE_COL=
 [[ $MAP_TITLE == 1 ]] && TITLE_COL='title text,'
 psql -q -h 127.0.0.1 -U postgres -d "$DEST" -c "CREATE TABLE contacts_copy (
@@ -290,7 +299,7 @@ scenario() { # LABEL
     fi
     log "$label: running (load $(loadavg), compiler processes $(compilers))"
     start_sampler "$WORK/sampler.txt"
-    python3 "$HELPER" run "$PORT" "$TOKEN" "$RECIPE" "$HITCH_PID" "$SB_PID" "$label" "$POLL_MS" "$RUN_TIMEOUT" \
+    python3 "$HELPER" run "$PORT" "$TOKEN" "$RECIPE" "$HITCH_PID" "$SB_PID" "$label" "$POLL_MS" "$RUN_TIMEOUT" "$DEST" \
         >"$WORK/run.json"
     stop_sampler
     [[ -n $perf_pid ]] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
@@ -306,7 +315,7 @@ scenario() { # LABEL
         '. + {dest_rows_written: $w, dest_rows: $r, dest_xacts: $x, own_xacts: $ox, load_after: $load, max_compilers: $mc, max_load: $ml}' \
         "$WORK/run.json" >>"$RESULTS"
     jq -r '"== \(.label): \(.run.status) in \(.run.duration_ms) ms; counts \(.run.counts | tostring);
-==   hitch CPU \(.hitch_cpu_s) s, sandbox CPU \(.sandbox_cpu_s) s, VmHWM \(.vm_hwm_kb) kB (sampled max \(.rss_max_sampled_kb) kB over \(.rss_samples) samples)
+==   hitch CPU \(.hitch_cpu_s) s, sandbox CPU \(.sandbox_cpu_s) s, destination backends CPU \(.dest_pg_cpu_s) s (\(.dest_backends) backends), VmHWM \(.vm_hwm_kb) kB (sampled max \(.rss_max_sampled_kb) kB over \(.rss_samples) samples)
 ==   destination: \(.dest_rows) rows, \(.dest_rows_written) written by this run, \(.dest_xacts) transactions committed (Hitch storage: \(.own_xacts)); load \(.load_after), compilers up to \(.max_compilers)"' \
         <(tail -1 "$RESULTS") >&2
     jq -r '.logs[] | "     log: " + .' <(tail -1 "$RESULTS") >&2
@@ -340,6 +349,7 @@ echo
 echo "Hitch sync benchmark  commit $COMMIT  $(nproc) cores  kernel $(uname -r)  $(date '+%F %T')"
 echo "binary $HITCH (built $(date -r "$HITCH" '+%F %T') from ${BUILT_COMMIT:-an unstated commit}; checkout HEAD $COMMIT)"
 echo "workload: $CONTACTS contacts (seed $SEED) -> PostgreSQL table contacts_copy; Hitch storage $STORE; map title $MAP_TITLE"
+echo "destination: URL parameters '${DEST_URL_PARAMS:-none}', database settings '${DEST_SETTINGS:-none}', server ssl = $(psql -h 127.0.0.1 -U postgres -d postgres -Atc 'SHOW ssl')"
 echo "load average: start $LOAD_START, end $LOAD_END"
 echo "sandbox: seeded in $SEED_MS ms, peak RSS $(mb "$SB_HWM") MB"
 echo "sandbox ceiling (list, 100/page, all properties): 1 connection $CEIL1 pages/s ($(awk -v p="$CEIL1" 'BEGIN {printf "%.0f", p * 100}') records/s), ${PAGE_BYTES} bytes/page, sandbox CPU ${SB_US_PER_PAGE} us/page; 4 connections $CEIL4 pages/s"

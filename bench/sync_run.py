@@ -69,6 +69,26 @@ def status_kb(pid, key):
     return 0
 
 
+def backends(dbname):
+    """CPU ticks of the PostgreSQL backends serving database `dbname`, by pid (from the process
+    titles, "postgres: 15/main: user DB host(port) ..."), without asking PostgreSQL."""
+    if not dbname:
+        return {}
+    out = {}
+    needle = f" {dbname} ".encode()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+            if cmd.startswith(b"postgres: ") and needle in cmd:
+                out[pid] = ticks(pid)
+        except OSError:
+            pass
+    return out
+
+
 def mapping(map_title):
     rules = [
         {"target": "hubspot_id", "source": {"field": "_id"}},
@@ -121,8 +141,12 @@ def set_mode(port, token, recipe, mode):
     print(json.dumps({"mode": body.get("mode")}))
 
 
-def run(port, token, recipe, hitch_pid, sandbox_pid, label, poll_ms, timeout_s):
+def run(port, token, recipe, hitch_pid, sandbox_pid, label, poll_ms, timeout_s, dest_db=""):
     api = Api(port, token)
+    # Backends already there (none, normally: a fresh hitch connects at the run's start).
+    pg_start = backends(dest_db)
+    pg_last = dict(pg_start)
+    next_pg = 0.0
     poll = int(poll_ms) / 1000.0
     rss_before = status_kb(hitch_pid, "VmRSS")
     h0, s0 = ticks(hitch_pid), ticks(sandbox_pid)
@@ -136,6 +160,9 @@ def run(port, token, recipe, hitch_pid, sandbox_pid, label, poll_ms, timeout_s):
         now = time.perf_counter()
         rss_max = max(rss_max, status_kb(hitch_pid, "VmRSS"))
         samples += 1
+        if dest_db and now >= next_pg:
+            pg_last.update(backends(dest_db))
+            next_pg = now + 0.1
         if now >= next_poll:
             status, got = api.call("GET", f"/api/v1/runs/{run_id}")
             if status != 200:
@@ -149,6 +176,8 @@ def run(port, token, recipe, hitch_pid, sandbox_pid, label, poll_ms, timeout_s):
     wall = time.perf_counter() - t0
     h1, s1 = ticks(hitch_pid), ticks(sandbox_pid)
     rss_max = max(rss_max, status_kb(hitch_pid, "VmRSS"))
+    pg_last.update(backends(dest_db))
+    pg_cpu = sum(t - pg_start.get(pid, 0) for pid, t in pg_last.items()) / HZ
     _, logs = api.call("GET", f"/api/v1/runs/{run_id}/logs")
     out = {
         "label": label,
@@ -156,6 +185,8 @@ def run(port, token, recipe, hitch_pid, sandbox_pid, label, poll_ms, timeout_s):
         "client_wall_s": round(wall, 3),
         "hitch_cpu_s": (h1 - h0) / HZ,
         "sandbox_cpu_s": (s1 - s0) / HZ,
+        "dest_pg_cpu_s": pg_cpu,
+        "dest_backends": len(pg_last),
         "rss_before_kb": rss_before,
         "rss_max_sampled_kb": rss_max,
         "vm_hwm_kb": status_kb(hitch_pid, "VmHWM"),
@@ -174,7 +205,7 @@ def report(path):
     rows = [json.loads(line) for line in open(path) if line.strip()]
     verdict = lambda ok: "met" if ok else "NOT MET"
     print(f"{'run':<34} {'read':>9} {'cr/upd/unch':>21} {'dest rows':>10} {'wall s':>7} {'rec/s':>9} "
-          f"{'hitch CPU s':>11} {'CPU s/100k':>10} {'sandbox CPU s':>13} {'peak RSS MB':>11} {'dest xacts':>10} {'store xacts':>11}")
+          f"{'hitch CPU s':>11} {'CPU s/100k':>10} {'sandbox CPU s':>13} {'dest PG CPU s':>13} {'peak RSS MB':>11} {'dest xacts':>10} {'store xacts':>11}")
     for r in rows:
         run, c = r["run"], r["run"]["counts"]
         secs = (run.get("duration_ms") or 0) / 1000.0
@@ -184,7 +215,7 @@ def report(path):
         print(f"{r['label']:<34} {fmt_int(c['read']):>9} "
               f"{c['created']:>7}/{c['updated']:>6}/{c['unchanged']:>6} {r.get('dest_rows_written', '?'):>10} "
               f"{secs:>7.2f} {fmt_int(rate):>9} {r['hitch_cpu_s']:>11.2f} {per100k:>10.2f} "
-              f"{r['sandbox_cpu_s']:>13.2f} {peak:>11.1f} {r.get('dest_xacts', '?'):>10} {r.get('own_xacts') or '-':>11}")
+              f"{r['sandbox_cpu_s']:>13.2f} {r.get('dest_pg_cpu_s', 0):>13.2f} {peak:>11.1f} {r.get('dest_xacts', '?'):>10} {r.get('own_xacts') or '-':>11}")
         if run["status"] != "succeeded" or c["failed"]:
             print(f"  !! status {run['status']}, failed {c['failed']}: {run.get('error_message')}")
     print()

@@ -55,6 +55,9 @@ pub struct Settings {
     pub run_heartbeat_timeout: std::time::Duration,
     /// Deadline for one call to a provider (`HITCH_PROVIDER_TIMEOUT_SECS`).
     pub provider_timeout: std::time::Duration,
+    /// Workers `hitch serve` runs (`HITCH_WORKERS`, default 2; 0 serves HTTP and schedules
+    /// only, leaving runs to `hitch worker` processes).
+    pub workers: usize,
     /// `HITCH_PROVIDER_<ID>_*` and `HITCH_PROVIDERS_SANDBOX`, resolved by the provider catalog.
     pub provider_env: ProviderEnv,
 }
@@ -177,6 +180,14 @@ impl Settings {
                     .with_context(|| format!("HITCH_PROVIDER_TIMEOUT_SECS must be 1 to 600 seconds, got {raw:?}"))?,
                 None => 20,
             }),
+            workers: match get("HITCH_WORKERS") {
+                Some(raw) => raw
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n <= 64)
+                    .with_context(|| format!("HITCH_WORKERS must be 0 to 64, got {raw:?}"))?,
+                None => 2,
+            },
             provider_env: ProviderEnv(
                 env.iter()
                     .filter(|(k, _)| {

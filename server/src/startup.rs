@@ -117,7 +117,7 @@ impl Application {
         let store = self.state.store.clone();
         let housekeeping = tokio::spawn(housekeeping(store.clone()));
         let health = tokio::spawn(crate::connections::health::run(self.state.clone()));
-        let workers = Workers::start(&self.state, WORKERS_PER_PROCESS);
+        let workers = Workers::start(&self.state, self.state.settings.workers);
         let scheduler = tokio::spawn(crate::jobs::scheduler::run(self.state.clone(), SCHEDULER_TICK));
         let app = crate::http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
@@ -143,6 +143,7 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 pub struct Workers {
     stop: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    listener: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Workers {
@@ -151,7 +152,9 @@ impl Workers {
         let tasks = (0..count)
             .map(|_| tokio::spawn(crate::jobs::Worker::new(state.clone()).run(stopped.clone(), IDLE_POLL)))
             .collect();
-        Workers { stop, tasks }
+        let listener = (state.store.backend() == crate::storage::Backend::Postgres)
+            .then(|| tokio::spawn(crate::jobs::listener::run(state.settings.database_url.expose().to_owned())));
+        Workers { stop, tasks, listener }
     }
 
     /// Stops claiming; waits for running jobs up to [`SHUTDOWN_GRACE`]. A job still running
@@ -159,6 +162,9 @@ impl Workers {
     /// takes it again, which its idempotent writes make safe.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
+        if let Some(listener) = &self.listener {
+            listener.abort();
+        }
         let all = async {
             for task in self.tasks {
                 let _ = task.await;

@@ -94,9 +94,6 @@ fn all_tests() -> Vec<(&'static str, TestFn)> {
         webhooks::stripe_events_trigger_runs_once,
         webhooks::generic_hmac_endpoint_round_trip,
         webhooks::webhook_endpoints_are_per_tenant,
-        queue::claims_are_exclusive_and_leases_expire,
-        queue::triggers_coalesce_and_dedupe,
-        queue::three_processes_enqueue_each_due_time_once,
     ]
 }
 
@@ -111,7 +108,20 @@ fn node_tests() -> Vec<(&'static str, TestFn)> {
     tests![oauth_mock::google_sign_in_against_oauth2_mock_server]
 }
 
+/// Tests that drive the job queue by hand: their server runs no workers of its own.
+fn queue_tests() -> Vec<(&'static str, TestFn)> {
+    tests![
+        queue::claims_are_exclusive_and_leases_expire,
+        queue::triggers_coalesce_and_dedupe,
+        queue::three_processes_enqueue_each_due_time_once,
+    ]
+}
+
 fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
+    run_with(backend, test, &[])
+}
+
+fn run_with(backend: Backend, test: TestFn, env: &'static [(&'static str, &'static str)]) -> Result<(), Failed> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -120,7 +130,7 @@ fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
     runtime.block_on(async move {
         let db = TestDatabase::create(backend).await.map_err(|e| format!("{e:#}"))?;
         let outcome = async {
-            let app = TestApp::spawn(&db, &[]).await?;
+            let app = TestApp::spawn(&db, env).await?;
             tokio::time::timeout(TEST_DEADLINE, test(app))
                 .await
                 .map_err(|_| anyhow::anyhow!("test did not finish within {TEST_DEADLINE:?}"))?
@@ -167,6 +177,12 @@ fn main() {
         }
     }
     for backend in [Backend::Sqlite, Backend::Postgres] {
+        for (name, test) in queue_tests() {
+            let trial = Trial::test(format!("{}::{name}", backend.name()), move || {
+                run_with(backend, test, &[("HITCH_WORKERS", "0")])
+            });
+            trials.push(trial.with_ignored_flag(backend == Backend::Postgres && !postgres));
+        }
         for (name, test) in postgres_destination_tests() {
             let trial = Trial::test(format!("{}::{name}", backend.name()), move || run(backend, test));
             trials.push(trial.with_ignored_flag(!postgres));

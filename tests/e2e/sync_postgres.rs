@@ -113,7 +113,7 @@ async fn run_scenario(app: TestApp, dest: &Destination) -> anyhow::Result<()> {
     let spec = s.get(&format!("/api/v1/recipes/{id}")).await?;
     let mut full = spec.clone();
     if let Some(obj) = full.as_object_mut() {
-        for k in ["id", "cursor", "created_at", "updated_at"] {
+        for k in ["id", "cursor", "next_run_at", "created_at", "updated_at"] {
             obj.remove(k);
         }
         obj.insert("mode".into(), json!("full"));

@@ -231,3 +231,39 @@ fn redacted(value: &Value) -> Value {
         other => other.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_stores_each_event_redacted_under_its_own_id() {
+        let verified = Verified {
+            event_ids: vec!["1".into(), "2".into()],
+            kind: None,
+            payload: json!([
+                {"eventId": 1, "subscriptionType": "contact.creation", "objectId": 7},
+                {"eventId": 2, "subscriptionType": "contact.deletion", "api_token": "tok_secret"}
+            ]),
+        };
+        let stored = events(&verified);
+        assert_eq!(stored.len(), 2);
+        assert_eq!((stored[0].event_id.as_str(), stored[0].kind.as_str()), ("1", "contact.creation"));
+        assert!(stored[0].payload.contains("\"objectId\":7") && !stored[0].payload.contains("deletion"));
+        assert_eq!(stored[1].kind, "contact.deletion");
+        assert!(!stored[1].payload.contains("tok_secret"), "{}", stored[1].payload);
+    }
+
+    #[test]
+    fn a_single_event_keeps_the_delivery_kind() {
+        let verified = Verified {
+            event_ids: vec!["evt_1".into()],
+            kind: Some("customer.created".into()),
+            payload: json!({"id": "evt_1", "data": {"object": {"password": "hunter2"}}}),
+        };
+        let stored = events(&verified);
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].kind, "customer.created");
+        assert!(!stored[0].payload.contains("hunter2"), "{}", stored[0].payload);
+    }
+}

@@ -89,6 +89,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 1 {
+            if self.backend == Backend::Postgres {
+                // Delivered at commit: workers of every process wake for the new job.
+                sqlx::query("SELECT pg_notify('hitch_jobs', '')").execute(&mut *tx).await?;
+            }
             sqlx::query(
                 "INSERT INTO runs (tenant_id, id, recipe_id, trigger, status, cursor_before, queued_at, job_id, attempt)
                  VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, 1)",
