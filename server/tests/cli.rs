@@ -284,6 +284,30 @@ async fn rotate_key_while_serving() {
         .await
         .unwrap();
     let id = created["connection"]["id"].as_str().unwrap().to_owned();
+    // A webhook endpoint's signing secret is sealed too, and must survive the rotation.
+    let post = |path: &str, body: serde_json::Value| {
+        let req = api.post(format!("http://127.0.0.1:{port}/api/v1{path}")).bearer_auth(&token).json(&body);
+        async move { req.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let hubspot = post(
+        "/connections",
+        serde_json::json!({"provider":"hubspot","label":"HubSpot","credentials":{"access_token":"pat-sandbox-rotate-0001"}}),
+    )
+    .await;
+    let recipe = post(
+        "/recipes",
+        serde_json::json!({
+            "name": "Customers to contacts", "source_connection_id": id, "source_object": "customers",
+            "destination_connection_id": hubspot["connection"]["id"], "destination_object": "contacts",
+            "mapping": {"rules": [{"target": "email", "source": {"field": "email"}}]},
+            "mode": "incremental", "upsert_key": "email"
+        }),
+    )
+    .await;
+    let recipe_id = recipe["id"].as_str().unwrap_or_else(|| panic!("recipe: {recipe}"));
+    let hook = post(&format!("/recipes/{recipe_id}/webhooks"), serde_json::json!({})).await;
+    let (hook_url, hook_secret) =
+        (hook["url"].as_str().unwrap().to_owned(), hook["secret"].as_str().unwrap().to_owned());
     let key_file = dir.join("hitch-data/master.key");
     let old_key = std::fs::read_to_string(&key_file).unwrap();
 
@@ -305,12 +329,25 @@ async fn rotate_key_while_serving() {
         .await
         .unwrap();
     assert_eq!(tested["ok"], true, "the running server lost the credentials: {tested}");
+    let body = br#"{"id":"evt_rotate_1","type":"customer.updated","data":{"object":{"id":"cus_1"}}}"#.to_vec();
+    let signature = hitch::webhooks::sign_stripe(hook_secret.as_bytes(), chrono::Utc::now().timestamp(), &body);
+    let delivered = api
+        .post(format!("http://127.0.0.1:{port}/hooks/{}", hook_url.rsplit_once("/hooks/").unwrap().1))
+        .header(hitch::webhooks::STRIPE_SIGNATURE_HEADER, signature)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status(), 200, "the running server lost the webhook secret");
     let store =
         hitch::storage::Store::connect(&format!("sqlite://{}?mode=rw", dir.join("hitch-data/hitch.db").display()), 1)
             .await
             .unwrap();
     let rows = store.sealed_credentials().await.unwrap();
     assert!(rows.iter().all(|r| r.key_id == new_id), "not every credential is under the new key");
+    let hooks = store.sealed_webhook_secrets().await.unwrap();
+    assert!(hooks.len() == 1 && hooks[0].sealed.starts_with(&format!("v1:{new_id}:")), "webhook secret not re-sealed");
     store.close().await;
 
     for child in [&mut server, &mut sandbox] {

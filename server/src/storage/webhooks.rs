@@ -200,3 +200,38 @@ impl TenantStore<'_> {
         Ok(get_i64(&row, "n")?)
     }
 }
+
+impl Store {
+    /// Every sealed webhook secret on the platform (key rotation reads them all). The key id
+    /// is the one named in the ciphertext itself.
+    #[tracing::instrument(skip_all)]
+    pub async fn sealed_webhook_secrets(&self) -> StoreResult<Vec<super::SealedRow>> {
+        let rows = sqlx::query("SELECT tenant_id, id, secret FROM webhook_endpoints").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let sealed = get_str(r, "secret")?;
+                let key_id = sealed.split(':').nth(1).unwrap_or_default().to_owned();
+                Ok(super::SealedRow {
+                    tenant_id: TenantId(get_str(r, "tenant_id")?),
+                    connection_id: get_str(r, "id")?,
+                    sealed,
+                    key_id,
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces a webhook secret's ciphertext if it is still the one read (compare-and-swap).
+    #[tracing::instrument(skip_all)]
+    pub async fn replace_webhook_secret(&self, row: &super::SealedRow, sealed: &str) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE webhook_endpoints SET secret = $4 WHERE tenant_id = $1 AND id = $2 AND secret = $3")
+                .bind(&row.tenant_id.0)
+                .bind(&row.connection_id)
+                .bind(&row.sealed)
+                .bind(sealed)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
