@@ -56,10 +56,12 @@ impl ConnectError {
 }
 
 /// The provider's own error text from a JSON error body, in the shapes providers use:
-/// OAuth `error_description`/`error`, `message`, `error.message`, `errors[0].message`.
+/// OAuth `error_description`/`error`, `message`, `error.message`, `errors[0].message`,
+/// QuickBooks' `fault.faultstring`, and the problem-details `detail`/`title`. Empty strings
+/// do not count: the next shape is tried.
 pub fn provider_message(body: &str) -> Option<String> {
     let json: serde_json::Value = serde_json::from_str(body).ok()?;
-    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    let text = |v: &serde_json::Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
     let found = json
         .get("error_description")
         .and_then(text)
@@ -68,7 +70,8 @@ pub fn provider_message(body: &str) -> Option<String> {
         .or_else(|| json.pointer("/errors/0/message").and_then(text))
         .or_else(|| json.pointer("/fault/faultstring").and_then(text))
         .or_else(|| json.get("detail").and_then(text))
-        .or_else(|| json.get("error").and_then(text))?;
+        .or_else(|| json.get("error").and_then(text))
+        .or_else(|| json.get("title").and_then(text))?;
     Some(found.chars().take(300).collect())
 }
 

@@ -5,6 +5,8 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+// The API's own error text: one reader for every provider and API.
+use crate::connections::provider_words as api_message;
 use crate::sync::connector::SyncError;
 
 /// Wait when a 429 names no Retry-After (or one Hitch cannot read).
@@ -41,23 +43,6 @@ pub(super) fn retry_after(headers: &HeaderMap) -> Duration {
         }
         Err(_) => DEFAULT_RETRY_AFTER,
     }
-}
-
-/// The API's own error text, in the shapes APIs use: `error_description`, `error.message`,
-/// `message`, `errors[0].message`, `detail`, `error`, `title`.
-pub(super) fn api_message(body: &str) -> Option<String> {
-    let json: Value = serde_json::from_str(body).ok()?;
-    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
-    let found = json
-        .get("error_description")
-        .and_then(text)
-        .or_else(|| json.pointer("/error/message").and_then(text))
-        .or_else(|| json.get("message").and_then(text))
-        .or_else(|| json.pointer("/errors/0/message").and_then(text))
-        .or_else(|| json.get("detail").and_then(text))
-        .or_else(|| json.get("error").and_then(text))
-        .or_else(|| json.get("title").and_then(text))?;
-    Some(found.chars().take(300).collect())
 }
 
 /// Per-field complaints: `errors: [{"field"|"path"|"name"|"param": …, "message": …}]`, or
