@@ -114,6 +114,7 @@ fn queue_tests() -> Vec<(&'static str, TestFn)> {
         queue::claims_are_exclusive_and_leases_expire,
         queue::triggers_coalesce_and_dedupe,
         queue::three_processes_enqueue_each_due_time_once,
+        queue::old_queue_rows_are_purged_and_live_ones_kept,
     ]
 }
 

@@ -157,3 +157,37 @@ async fn job_keys(app: &TestApp) -> anyhow::Result<Vec<String>> {
     pool.close().await;
     Ok(rows.into_iter().map(|(k,)| k).collect())
 }
+
+/// Housekeeping removes finished jobs and old webhook events, and nothing that is still
+/// work (queued, running) or the record of a failure (dead).
+pub async fn old_queue_rows_are_purged_and_live_ones_kept(app: TestApp) -> anyhow::Result<()> {
+    let store = app.store().clone();
+    let (tenant, ids) = recipes(&store, 3, "{\"kind\":\"manual\"}").await?;
+    for id in &ids {
+        store.enqueue_recipe_run(&tenant, id, "manual", None, 5, None).await?;
+    }
+    let done = store.claim_job("w", 60_000).await?.ok_or_else(|| anyhow::anyhow!("nothing to claim"))?;
+    store.finish_job(&done.id, "w", "done", "").await?;
+    let dead = store.claim_job("w", 60_000).await?.ok_or_else(|| anyhow::anyhow!("nothing to claim"))?;
+    store.finish_job(&dead.id, "w", "dead", "HubSpot said no").await?;
+    // The third stays queued.
+    let scope = store.tenant(&tenant);
+    scope.create_webhook_endpoint("wh_purge_test", &ids[0], "{\"scheme\":\"stripe\"}", "sealed").await?;
+    let event =
+        |id: &str| hitch::storage::NewWebhookEvent { event_id: id.into(), kind: "x".into(), payload: "{}".into() };
+    scope.record_webhook_events("wh_purge_test", &[event("evt_1"), event("evt_2")]).await?;
+
+    // Nothing is old enough yet.
+    let now = chrono::Utc::now().timestamp_millis();
+    let kept = store.purge_before(now - 60_000).await?;
+    ensure!(kept == hitch::storage::Purged::default(), "purged fresh rows: {kept:?}");
+    let purged = store.purge_before(now + 60_000).await?;
+    ensure!(purged.jobs == 1 && purged.webhook_events == 2, "{purged:?}");
+    ensure!(scope.webhook_event_count("wh_purge_test").await? == 0, "events left");
+    let dead_left = store.dead_jobs(&tenant, 10).await?;
+    ensure!(dead_left.len() == 1 && dead_left[0].id == dead.id, "the dead job was purged: {dead_left:?}");
+    // The queued job is still there to be claimed.
+    let queued = store.claim_job("w2", 60_000).await?.ok_or_else(|| anyhow::anyhow!("the queued job was purged"))?;
+    ensure!(queued.id != done.id && queued.id != dead.id, "{queued:?}");
+    Ok(())
+}
