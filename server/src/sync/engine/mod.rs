@@ -1,12 +1,13 @@
 //! The sync engine: runs a recipe from its source to its destination.
 //!
-//! Records stream through one page at a time, so memory stays flat however many a run
-//! moves. Each record is mapped, compared with what was last written for it (the identity
-//! map's content hash: unchanged records are not rewritten), and written in batches; writes
-//! are upserts by key or creates with an idempotency key, so a retried or resumed run never
-//! duplicates a record. The recipe's cursor moves only when the run has written everything
-//! it read, and reads start at `>=` the cursor with a look-back, so nothing committed late
-//! is skipped; the identity map drops the overlap. A record that fails becomes a record
+//! Records stream through one page at a time (the next page is read while the current one is
+//! written), so memory stays flat however many a run moves. Each record is mapped, compared
+//! with what was last written for it (the identity map's content hash: unchanged records are
+//! not rewritten), and written in batches; writes are upserts by key or creates with an
+//! idempotency key, so a retried or resumed run never duplicates a record. The recipe's
+//! cursor moves only when the run has written everything it read, and reads start at `>=`
+//! the cursor with a look-back, so nothing committed late is skipped; the identity map drops
+//! the overlap. A record that fails becomes a record
 //! error (stage, the provider's words, redacted payload) and the run goes on; the run then
 //! ends "succeeded with errors", never plain success.
 
@@ -15,6 +16,7 @@ mod retry;
 
 pub use page::SOURCE_ID_FIELD;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::state::AppState;
@@ -58,7 +60,7 @@ struct Run<'a> {
     run_id: String,
     recipe: Recipe,
     mapping: CompiledMapping,
-    source: Box<dyn Connector>,
+    source: Arc<dyn Connector>,
     destination: Box<dyn Connector>,
     counts: RunCounts,
     had_open_errors: bool,
@@ -172,7 +174,7 @@ async fn prepare<'a>(state: &'a AppState, tenant_id: &TenantId, run_id: &str) ->
         run_id: run_id.to_owned(),
         recipe,
         mapping,
-        source,
+        source: source.into(),
         destination,
         counts: RunCounts::default(),
         had_open_errors,
@@ -210,33 +212,49 @@ impl Run<'_> {
         let mut fell_back = false;
         let mut pages = 0u64;
         let mut last_progress = tokio::time::Instant::now();
+        // The next page, read while the current one was being written.
+        let mut read_ahead = None;
         loop {
-            let page =
-                match self.with_retry("reading", || self.source.read_page(&object, &mode, token.as_deref())).await {
-                    Ok(page) => page,
-                    Err(SyncError::CursorRejected { message }) if !fell_back && matches!(mode, ReadMode::Since(_)) => {
-                        // The provider no longer accepts the stored position: read everything again.
-                        // Nothing is rewritten needlessly: unchanged records match their hashes.
-                        fell_back = true;
-                        scope
-                            .run_log(&self.run_id, "warn", &format!("{message}; reading everything again instead."))
-                            .await?;
-                        mode = ReadMode::Full;
-                        token = None;
-                        high_water = self
-                            .with_retry("reading the current position", || self.source.high_water_mark(&object))
-                            .await
-                            .map_err(RunFailure::Sync)?;
-                        continue;
-                    }
-                    Err(err) => return Err(RunFailure::Sync(err)),
-                };
+            let (read, waits) = match read_ahead.take() {
+                Some(done) => done,
+                None => self.read_page(&object, &mode, token.clone()).await,
+            };
+            self.log_waits(waits).await;
+            let page = match read {
+                Ok(page) => page,
+                Err(SyncError::CursorRejected { message }) if !fell_back && matches!(mode, ReadMode::Since(_)) => {
+                    // The provider no longer accepts the stored position: read everything again.
+                    // Nothing is rewritten needlessly: unchanged records match their hashes.
+                    fell_back = true;
+                    scope
+                        .run_log(&self.run_id, "warn", &format!("{message}; reading everything again instead."))
+                        .await?;
+                    mode = ReadMode::Full;
+                    token = None;
+                    high_water = self
+                        .with_retry("reading the current position", || self.source.high_water_mark(&object))
+                        .await
+                        .map_err(RunFailure::Sync)?;
+                    continue;
+                }
+                Err(err) => return Err(RunFailure::Sync(err)),
+            };
             pages += 1;
             if let Some(cursor) = page.records.iter().rev().find_map(|r| r.cursor.clone()) {
                 last_cursor = Some(cursor);
             }
             let next = page.next;
-            self.process_page(page.records).await?;
+            match &next {
+                // Reading page N+1 overlaps writing page N; nothing about page N+1 is acted on
+                // before page N is done, and the cursor still moves only at the end.
+                Some(t) => {
+                    let ahead = self.read_page(&object, &mode, Some(t.clone()));
+                    let (processed, read) = tokio::join!(self.process_page(page.records), ahead);
+                    processed?;
+                    read_ahead = Some(read);
+                }
+                None => self.process_page(page.records).await?,
+            }
             if last_progress.elapsed() >= PROGRESS_EVERY {
                 scope.run_progress(&self.run_id, &self.counts).await?;
                 last_progress = tokio::time::Instant::now();

@@ -2,6 +2,7 @@
 //! write the rest in batches, and record what happened to each record.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -9,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::retry::retry;
 use super::{Run, RunFailure};
 use crate::storage::{Link, NewRecordError};
-use crate::sync::connector::{Record, SyncError, WriteOp, WriteOutcome};
+use crate::sync::connector::{Page, ReadMode, Record, SyncError, WriteOp, WriteOutcome};
 use crate::sync::mapping::{content_hash, redact};
 
 /// The `_id` field every record gets before mapping: the source system's id, so a mapping
@@ -190,15 +191,42 @@ impl Run<'_> {
         Fut: std::future::Future<Output = Result<T, SyncError>>,
     {
         let mut waits = Vec::new();
-        let result =
-            retry(call, |err, wait| waits.push(format!("{what}: {err}; trying again in {:.1} s", wait.as_secs_f64())))
-                .await;
+        let result = retry(call, |err, wait| waits.push(wait_line(what, err, wait))).await;
+        self.log_waits(waits).await;
+        result
+    }
+
+    /// Reading one page under the retry policy, as a future that owns what it needs, so the
+    /// next page can be read while this one is written. The waits come back with the page,
+    /// for [`Run::log_waits`].
+    pub(super) fn read_page(
+        &self,
+        object: &str,
+        mode: &ReadMode,
+        token: Option<String>,
+    ) -> impl std::future::Future<Output = (Result<Page, SyncError>, Vec<String>)> + Send + 'static {
+        let (source, object, mode) = (Arc::clone(&self.source), object.to_owned(), mode.clone());
+        async move {
+            let mut waits = Vec::new();
+            let result = retry(
+                || source.read_page(&object, &mode, token.as_deref()),
+                |err, wait| waits.push(wait_line("reading", err, wait)),
+            )
+            .await;
+            (result, waits)
+        }
+    }
+
+    pub(super) async fn log_waits(&self, waits: Vec<String>) {
         let scope = self.state.store.tenant(&self.tenant_id);
         for line in waits {
             let _ = scope.run_log(&self.run_id, "warn", &line).await;
         }
-        result
     }
+}
+
+fn wait_line(what: &str, err: &SyncError, wait: std::time::Duration) -> String {
+    format!("{what}: {err}; trying again in {:.1} s", wait.as_secs_f64())
 }
 
 #[cfg(test)]
