@@ -132,8 +132,10 @@ def set_mode(port, token, recipe, mode):
     status, spec = api.call("GET", f"/api/v1/recipes/{recipe}")
     if status != 200:
         die(f"get recipe: {status} {spec}")
-    for k in ("id", "cursor", "created_at", "updated_at"):
-        spec.pop(k, None)
+    # What a PUT takes (the GET also answers id, cursor, times, next_run_at, ...).
+    writable = ("name", "source_connection_id", "source_object", "destination_connection_id",
+                "destination_object", "mapping", "mode", "delete_policy", "upsert_key", "enabled", "trigger")
+    spec = {k: v for k, v in spec.items() if k in writable}
     spec["mode"] = mode
     status, body = api.call("PUT", f"/api/v1/recipes/{recipe}", spec)
     if status != 200:
