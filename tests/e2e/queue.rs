@@ -172,6 +172,7 @@ pub async fn old_queue_rows_are_purged_and_live_ones_kept(app: TestApp) -> anyho
     store.finish_job(&dead.id, "w", "dead", "HubSpot said no").await?;
     // The third stays queued.
     let scope = store.tenant(&tenant);
+    dead_jobs_through_the_api(&app, &tenant, &dead.id).await?;
     scope.create_webhook_endpoint("wh_purge_test", &ids[0], "{\"scheme\":\"stripe\"}", "sealed").await?;
     let event =
         |id: &str| hitch::storage::NewWebhookEvent { event_id: id.into(), kind: "x".into(), payload: "{}".into() };
@@ -184,10 +185,41 @@ pub async fn old_queue_rows_are_purged_and_live_ones_kept(app: TestApp) -> anyho
     let purged = store.purge_before(now + 60_000).await?;
     ensure!(purged.jobs == 1 && purged.webhook_events == 2, "{purged:?}");
     ensure!(scope.webhook_event_count("wh_purge_test").await? == 0, "events left");
-    let dead_left = store.dead_jobs(&tenant, 10).await?;
+    let dead_left = scope.jobs(Some("dead"), 10).await?;
     ensure!(dead_left.len() == 1 && dead_left[0].id == dead.id, "the dead job was purged: {dead_left:?}");
     // The queued job is still there to be claimed.
     let queued = store.claim_job("w2", 60_000).await?.ok_or_else(|| anyhow::anyhow!("the queued job was purged"))?;
     ensure!(queued.id != done.id && queued.id != dead.id, "{queued:?}");
+    Ok(())
+}
+
+/// `GET /api/v1/jobs?status=dead` shows the dead job with its last error, to its own workspace
+/// only; an unknown status is a 400 with the accepted ones.
+async fn dead_jobs_through_the_api(app: &TestApp, tenant: &TenantId, dead: &str) -> anyhow::Result<()> {
+    let slug = app.store().tenant_by_id(tenant).await?.slug;
+    let token = app.token(&slug, hitch::domain::Role::Viewer).await?;
+    let get = |token: String, query: &'static str| {
+        let req = app.api().get(app.url(&format!("/api/v1/jobs{query}"))).bearer_auth(token);
+        async move {
+            let resp = req.send().await?;
+            Ok::<_, anyhow::Error>((resp.status().as_u16(), resp.json::<serde_json::Value>().await?))
+        }
+    };
+    let (status, body) = get(token.clone(), "?status=dead").await?;
+    let jobs = body["jobs"].as_array().cloned().unwrap_or_default();
+    ensure!(status == 200 && jobs.len() == 1, "{status} {body}");
+    ensure!(
+        jobs[0]["id"] == dead && jobs[0]["last_error"] == "HubSpot said no" && jobs[0]["status"] == "dead",
+        "{body}"
+    );
+    let (_, all) = get(token.clone(), "").await?;
+    ensure!(all["jobs"].as_array().map(Vec::len) == Some(3), "every job of the workspace: {all}");
+    let (status, body) = get(token, "?status=zombie").await?;
+    ensure!(status == 400 && body["error"]["message"].as_str().is_some_and(|m| m.contains("dead")), "{status} {body}");
+
+    let (other, _) = recipes(app.store(), 1, "{\"kind\":\"manual\"}").await?;
+    let other_token = app.token(&app.store().tenant_by_id(&other).await?.slug, hitch::domain::Role::Owner).await?;
+    let (status, body) = get(other_token, "").await?;
+    ensure!(status == 200 && body["jobs"] == serde_json::json!([]), "another workspace sees these jobs: {body}");
     Ok(())
 }

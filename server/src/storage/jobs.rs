@@ -9,7 +9,9 @@
 
 use sqlx::any::AnyRow;
 
-use super::{Backend, Store, StoreError, StoreResult, TenantId, get_i64, get_opt_i64, get_str, new_id, now_ms};
+use super::{
+    Backend, Store, StoreError, StoreResult, TenantId, TenantStore, get_i64, get_opt_i64, get_str, new_id, now_ms,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
@@ -26,10 +28,12 @@ pub struct Job {
     pub lease_owner: Option<String>,
     pub lease_until: Option<i64>,
     pub last_error: String,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 const COLUMNS: &str = "tenant_id, id, kind, recipe_id, trigger, status, attempts, max_attempts, run_after, lease_owner, \
-     lease_until, last_error";
+     lease_until, last_error, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Job, sqlx::Error> {
     let opt = |c: &str| sqlx::Row::try_get::<Option<String>, _>(row, c);
@@ -46,6 +50,8 @@ fn from_row(row: &AnyRow) -> Result<Job, sqlx::Error> {
         lease_owner: opt("lease_owner")?,
         lease_until: get_opt_i64(row, "lease_until")?,
         last_error: get_str(row, "last_error")?,
+        created_at: get_i64(row, "created_at")?,
+        updated_at: get_i64(row, "updated_at")?,
     })
 }
 
@@ -206,14 +212,23 @@ impl Store {
         }
         Ok(true)
     }
+}
 
-    /// Jobs that ran out of attempts, newest first (visible with their last error).
+impl TenantStore<'_> {
+    /// This tenant's jobs, last changed first; `status` narrows to queued, running, done or
+    /// dead (a dead job ran out of attempts and keeps its last error).
     #[tracing::instrument(skip_all)]
-    pub async fn dead_jobs(&self, tenant_id: &TenantId, limit: i64) -> StoreResult<Vec<Job>> {
+    pub async fn jobs(&self, status: Option<&str>, limit: i64) -> StoreResult<Vec<Job>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM jobs WHERE tenant_id = $1 AND status = 'dead' ORDER BY updated_at DESC LIMIT $2"
+            "SELECT {COLUMNS} FROM jobs WHERE tenant_id = $1 AND ($2 = '' OR status = $2)
+             ORDER BY updated_at DESC, id LIMIT $3"
         );
-        let rows = sqlx::query(&sql).bind(&tenant_id.0).bind(limit).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(&self.tenant_id.0)
+            .bind(status.unwrap_or_default())
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod connections;
+pub mod jobs;
 pub mod me;
 pub mod members;
 pub mod openapi;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/runs", get(runs::runs_list))
         .route("/runs/{id}", get(runs::runs_get))
         .route("/runs/{id}/logs", get(runs::runs_logs))
+        .route("/jobs", get(jobs::jobs_list))
         .route("/record-errors", get(runs::record_errors_list))
         .route("/record-errors/{id}/retry", post(runs::record_errors_retry))
         .fallback(not_found)

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{connections, me, members, providers, recipes, runs, webhooks};
+use super::{connections, jobs, me, members, providers, recipes, runs, webhooks};
 use crate::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
@@ -20,7 +20,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         connections::connections_delete, connections::connections_reconnect,
         recipes::recipes_list, recipes::recipes_create, recipes::recipes_get, recipes::recipes_put, recipes::recipes_delete,
         recipes::recipes_preview, recipes::recipes_run, runs::runs_list, runs::runs_get, runs::runs_logs,
-        runs::record_errors_list, runs::record_errors_retry,
+        runs::record_errors_list, runs::record_errors_retry, jobs::jobs_list,
         webhooks::webhooks_create, webhooks::webhooks_list, webhooks::webhooks_delete
     ),
     components(schemas(
@@ -31,11 +31,11 @@ use crate::error::{ErrorBody, ErrorDetail};
         connections::ConnectionPatch, connections::Reconnect, connections::TestResult,
         crate::sync::recipes::RecipeSpec, crate::sync::recipes::PreviewRecord, recipes::RecipeOut, recipes::RecipeList,
         recipes::Preview, recipes::RunStarted, runs::RunOut, runs::RunList, runs::LogLine, runs::RunLogs,
-        runs::RecordErrorOut, runs::RecordErrorList,
+        runs::RecordErrorOut, runs::RecordErrorList, jobs::JobOut, jobs::JobList,
         webhooks::WebhookOut, webhooks::WebhookCreated, webhooks::WebhookList, webhooks::NewWebhook
     )),
     modifiers(&BearerAuth),
-    tags((name = "account", description = "Who is calling"), (name = "members", description = "People in the workspace"), (name = "connections", description = "Accounts in other systems"), (name = "recipes", description = "What syncs where"), (name = "runs", description = "Runs, their logs and record errors"), (name = "webhooks", description = "Endpoints providers send events to"))
+    tags((name = "account", description = "Who is calling"), (name = "members", description = "People in the workspace"), (name = "connections", description = "Accounts in other systems"), (name = "recipes", description = "What syncs where"), (name = "runs", description = "Runs, their logs, record errors and the job queue"), (name = "webhooks", description = "Endpoints providers send events to"))
 )]
 pub struct ApiDoc;
 
