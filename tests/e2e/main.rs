@@ -115,6 +115,7 @@ fn queue_tests() -> Vec<(&'static str, TestFn)> {
         queue::triggers_coalesce_and_dedupe,
         queue::three_processes_enqueue_each_due_time_once,
         queue::old_queue_rows_are_purged_and_live_ones_kept,
+        queue::a_backlog_does_not_starve_other_workspaces,
     ]
 }
 

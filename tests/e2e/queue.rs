@@ -223,3 +223,23 @@ async fn dead_jobs_through_the_api(app: &TestApp, tenant: &TenantId, dead: &str)
     ensure!(status == 200 && body["jobs"] == serde_json::json!([]), "another workspace sees these jobs: {body}");
     Ok(())
 }
+
+/// One workspace's backlog does not starve another: while the first has a job running, the
+/// next free worker takes the other workspace's job, queued later, before the backlog.
+pub async fn a_backlog_does_not_starve_other_workspaces(app: TestApp) -> anyhow::Result<()> {
+    let store = app.store().clone();
+    let (busy, backlog) = recipes(&store, 20, "{\"kind\":\"manual\"}").await?;
+    for id in &backlog {
+        store.enqueue_recipe_run(&busy, id, "manual", None, 5, None).await?;
+    }
+    let first = store.claim_job("w1", 60_000).await?.ok_or_else(|| anyhow::anyhow!("nothing to claim"))?;
+    ensure!(first.tenant_id == busy, "{first:?}");
+    let (quiet, one) = recipes(&store, 1, "{\"kind\":\"manual\"}").await?;
+    store.enqueue_recipe_run(&quiet, &one[0], "manual", None, 5, None).await?;
+    let second = store.claim_job("w2", 60_000).await?.ok_or_else(|| anyhow::anyhow!("nothing to claim"))?;
+    ensure!(second.tenant_id == quiet, "the quiet workspace waited behind the backlog: {second:?}");
+    // With one running each, the oldest due job goes next: the backlog resumes.
+    let third = store.claim_job("w3", 60_000).await?.ok_or_else(|| anyhow::anyhow!("nothing to claim"))?;
+    ensure!(third.tenant_id == busy, "{third:?}");
+    Ok(())
+}

@@ -139,8 +139,13 @@ impl Store {
         row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
     }
 
-    /// Claims the oldest due job (queued and due, or running with an expired lease), unless
-    /// its recipe already has a live running job. None when there is nothing to do.
+    /// Claims a due job (queued and due, or running with an expired lease), unless its
+    /// recipe already has a live running job. None when there is nothing to do.
+    ///
+    /// Fairness: the workspace with the fewest jobs running goes first, then the oldest due
+    /// time. A workspace that queues thousands of runs takes one worker after another only
+    /// while nobody else is waiting; another workspace's job is claimed by the next free
+    /// worker instead of waiting behind the backlog.
     #[tracing::instrument(skip_all)]
     pub async fn claim_job(&self, owner: &str, lease_ms: i64) -> StoreResult<Option<Job>> {
         let now = now_ms();
@@ -152,7 +157,10 @@ impl Store {
                WHERE ((j.status = 'queued' AND j.run_after <= $3) OR (j.status = 'running' AND j.lease_until < $3))
                  AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.recipe_id = j.recipe_id AND r.id <> j.id
                                    AND r.status = 'running' AND r.lease_until >= $3)
-               ORDER BY j.run_after, j.created_at LIMIT 1 {lock})
+               ORDER BY (SELECT COUNT(*) FROM jobs t WHERE t.tenant_id = j.tenant_id AND t.status = 'running'
+                                                   AND t.lease_until >= $3),
+                        j.run_after, j.created_at
+               LIMIT 1 {lock})
              RETURNING {COLUMNS}"
         );
         let row = sqlx::query(&sql).bind(owner).bind(now + lease_ms).bind(now).fetch_optional(&self.pool).await?;
