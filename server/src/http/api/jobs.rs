@@ -6,15 +6,12 @@ use axum::Json;
 use axum::extract::{Query, State};
 
 use super::auth::ApiPrincipal;
+use super::runs::rfc3339;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::storage::Job;
 
 const STATUSES: [&str; 4] = ["queued", "running", "done", "dead"];
-
-fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct JobOut {

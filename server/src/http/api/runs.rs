@@ -11,7 +11,7 @@ use crate::http::extractors::ClientIp;
 use crate::state::AppState;
 use crate::storage::{RecordError, Run, RunCounts};
 
-fn rfc3339(ms: i64) -> String {
+pub(super) fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
