@@ -188,7 +188,12 @@ pub fn provider_http_client(timeout: Duration) -> anyhow::Result<reqwest::Client
         .context("build the HTTP client")
 }
 
-/// Deletes expired sessions and old sign-in failures every ten minutes.
+/// How long finished jobs and received webhook events are kept. Providers stop redelivering
+/// an event within days (Stripe after three), so a month keeps every redelivery deduplicated.
+const QUEUE_RETENTION_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// Deletes expired sessions, old sign-in failures, abandoned OAuth sign-ins, and finished
+/// jobs and webhook events past [`QUEUE_RETENTION_MS`], every ten minutes.
 async fn housekeeping(store: Store) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -201,6 +206,17 @@ async fn housekeeping(store: Store) {
         }
         if let Err(err) = store.prune_oauth(now_ms()).await {
             tracing::warn!(error = %err, "housekeeping: pruning abandoned sign-ins failed");
+        }
+        match store.purge_before(now_ms() - QUEUE_RETENTION_MS).await {
+            Ok(purged) if purged != crate::storage::Purged::default() => {
+                tracing::info!(
+                    jobs = purged.jobs,
+                    webhook_events = purged.webhook_events,
+                    "housekeeping: purged old queue rows"
+                );
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "housekeeping: purging old queue rows failed"),
         }
     }
 }

@@ -44,32 +44,14 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
     Ok(queued)
 }
 
-/// How long finished jobs and received webhook events are kept. Providers stop redelivering
-/// an event within days (Stripe after three), so a month keeps every redelivery deduplicated.
-pub const RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(30);
-
-/// How often a process purges what is older than [`RETENTION`].
-const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// The loop `hitch serve` runs: a tick every `every`, and a purge at start and every hour.
+/// The loop `hitch serve` runs: a tick every `every`.
 pub async fn run(state: AppState, every: std::time::Duration) {
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut last_purge: Option<std::time::Instant> = None;
     loop {
         interval.tick().await;
         if let Err(err) = tick(&state, Utc::now()).await {
             tracing::warn!(error = format!("{err:#}"), "scheduler tick failed");
-        }
-        if last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
-            last_purge = Some(std::time::Instant::now());
-            match state.store.purge_before((Utc::now() - RETENTION).timestamp_millis()).await {
-                Ok(purged) if purged != crate::storage::Purged::default() => {
-                    tracing::info!(jobs = purged.jobs, webhook_events = purged.webhook_events, "purged old queue rows");
-                }
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "purge failed"),
-            }
         }
     }
 }
