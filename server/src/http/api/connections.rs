@@ -16,10 +16,6 @@ use crate::providers::Provider;
 use crate::state::AppState;
 use crate::storage::{Connection, ConnectionStatus};
 
-fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 /// A connection as the API shows it: never a secret, at most its last four characters.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ConnectionOut {
@@ -55,11 +51,11 @@ impl From<Connection> for ConnectionOut {
             account_id: c.account_id,
             account_name: c.account_name,
             secret_hint: c.secret_hint,
-            access_token_expires_at: c.access_expires_at.map(rfc3339),
-            last_checked_at: c.last_checked_at.map(rfc3339),
+            access_token_expires_at: c.access_expires_at.map(super::rfc3339_secs),
+            last_checked_at: c.last_checked_at.map(super::rfc3339_secs),
             last_check_ok: c.last_check_ok,
             last_check_message: c.last_check_message,
-            created_at: rfc3339(c.created_at),
+            created_at: super::rfc3339_secs(c.created_at),
         }
     }
 }

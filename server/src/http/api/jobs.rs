@@ -6,7 +6,6 @@ use axum::Json;
 use axum::extract::{Query, State};
 
 use super::auth::ApiPrincipal;
-use super::runs::rfc3339;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::storage::Job;
@@ -40,10 +39,10 @@ impl From<Job> for JobOut {
             status: j.status,
             attempts: j.attempts,
             max_attempts: j.max_attempts,
-            run_after: rfc3339(j.run_after),
+            run_after: super::rfc3339_millis(j.run_after),
             last_error: j.last_error,
-            created_at: rfc3339(j.created_at),
-            updated_at: rfc3339(j.updated_at),
+            created_at: super::rfc3339_millis(j.created_at),
+            updated_at: super::rfc3339_millis(j.updated_at),
         }
     }
 }

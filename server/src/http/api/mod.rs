@@ -18,6 +18,20 @@ use axum::routing::{get, post};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// A stored time (ms since the epoch) as RFC 3339 UTC to the second, as most resources show it.
+fn rfc3339_secs(ms: i64) -> String {
+    rfc3339(ms, chrono::SecondsFormat::Secs)
+}
+
+/// To the millisecond, for runs, their logs and jobs, where order within a second matters.
+fn rfc3339_millis(ms: i64) -> String {
+    rfc3339(ms, chrono::SecondsFormat::Millis)
+}
+
+fn rfc3339(ms: i64, precision: chrono::SecondsFormat) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(precision, true)
+}
+
 /// Routes relative to /api/v1.
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -12,10 +12,6 @@ use crate::state::AppState;
 use crate::storage::{Recipe, new_id};
 use crate::sync::recipes::{self, PreviewRecord, RecipeSpec, StartError};
 
-fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct RecipeOut {
     pub id: String,
@@ -31,14 +27,14 @@ pub struct RecipeOut {
 
 fn out(recipe: &Recipe) -> Result<RecipeOut, ApiError> {
     let spec = RecipeSpec::from_recipe(recipe).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-    let next_run_at = spec.trigger.next_after(chrono::Utc::now()).map(|t| rfc3339(t.timestamp_millis()));
+    let next_run_at = spec.trigger.next_after(chrono::Utc::now()).map(|t| super::rfc3339_secs(t.timestamp_millis()));
     Ok(RecipeOut {
         id: recipe.id.clone(),
         next_run_at,
         spec,
         cursor: recipe.cursor.clone(),
-        created_at: rfc3339(recipe.created_at),
-        updated_at: rfc3339(recipe.updated_at),
+        created_at: super::rfc3339_secs(recipe.created_at),
+        updated_at: super::rfc3339_secs(recipe.updated_at),
     })
 }
 

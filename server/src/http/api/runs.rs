@@ -11,10 +11,6 @@ use crate::http::extractors::ClientIp;
 use crate::state::AppState;
 use crate::storage::{RecordError, Run, RunCounts};
 
-pub(super) fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct RunOut {
     pub id: String,
@@ -48,8 +44,8 @@ impl From<Run> for RunOut {
             error_message: r.error_message,
             cursor_before: r.cursor_before,
             cursor_after: r.cursor_after,
-            started_at: r.started_at.map(rfc3339),
-            finished_at: r.finished_at.map(rfc3339),
+            started_at: r.started_at.map(super::rfc3339_millis),
+            finished_at: r.finished_at.map(super::rfc3339_millis),
         }
     }
 }
@@ -102,7 +98,7 @@ impl From<RecordError> for RecordErrorOut {
             kind: e.kind,
             message: e.message,
             status: e.status,
-            created_at: rfc3339(e.created_at),
+            created_at: super::rfc3339_millis(e.created_at),
         }
     }
 }
@@ -151,7 +147,10 @@ pub async fn runs_logs(
     scope.run(&id).await?;
     let logs = scope.run_logs(&id, 1000).await?;
     Ok(Json(RunLogs {
-        logs: logs.into_iter().map(|l| LogLine { at: rfc3339(l.at), level: l.level, message: l.message }).collect(),
+        logs: logs
+            .into_iter()
+            .map(|l| LogLine { at: super::rfc3339_millis(l.at), level: l.level, message: l.message })
+            .collect(),
     }))
 }
 

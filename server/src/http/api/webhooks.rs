@@ -21,10 +21,6 @@ use crate::webhooks::{Scheme, generate_endpoint_secret};
 const MIN_SECRET_LEN: usize = 16;
 const MAX_SECRET_LEN: usize = 512;
 
-fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct WebhookOut {
     pub id: String,
@@ -72,8 +68,8 @@ fn out(state: &AppState, endpoint: &WebhookEndpoint) -> WebhookOut {
         url: state.settings.absolute_url(&format!("/hooks/{}", endpoint.id)),
         scheme: serde_json::from_str(&endpoint.scheme).unwrap_or(Value::Null),
         status: if endpoint.revoked_at.is_some() { "revoked" } else { "active" },
-        created_at: rfc3339(endpoint.created_at),
-        revoked_at: endpoint.revoked_at.map(rfc3339),
+        created_at: super::rfc3339_secs(endpoint.created_at),
+        revoked_at: endpoint.revoked_at.map(super::rfc3339_secs),
     }
 }
 
