@@ -33,12 +33,8 @@ pub async fn authorize_get(
     Path(provider): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    let (spec, oauth) = match sandbox.oauth_provider(&provider) {
+    let (spec, checked) = match checked_request(&sandbox, &provider, &params) {
         Ok(found) => found,
-        Err(reject) => return reject.into_response(),
-    };
-    let checked = match check(spec, oauth, &params) {
-        Ok(c) => c,
         Err(reject) => return reject.into_response(),
     };
     let (account_id, account_label) = accounts::chooser(&spec.id);
@@ -65,12 +61,8 @@ pub async fn authorize_post(
     Path(provider): Path<String>,
     Form(params): Form<Params>,
 ) -> Response {
-    let (spec, oauth) = match sandbox.oauth_provider(&provider) {
+    let (spec, checked) = match checked_request(&sandbox, &provider, &params) {
         Ok(found) => found,
-        Err(reject) => return reject.into_response(),
-    };
-    let checked = match check(spec, oauth, &params) {
-        Ok(c) => c,
         Err(reject) => return reject.into_response(),
     };
     let state = checked.state.as_deref();
@@ -111,6 +103,17 @@ pub async fn authorize_post(
 /// The checks a provider makes before showing its consent page. Errors about the client or
 /// redirect URI are shown here (redirecting to an unverified URI would be an open redirect);
 /// the rest go back to the client as `?error=`.
+/// The provider and the authorize request, both checked: what the consent page and the
+/// decision that follows it start from.
+fn checked_request<'a>(
+    sandbox: &'a Sandbox,
+    provider: &str,
+    params: &Params,
+) -> Result<(&'a ProviderSpec, Checked), Reject> {
+    let (spec, oauth) = sandbox.oauth_provider(provider)?;
+    Ok((spec, check(spec, oauth, params)?))
+}
+
 fn check(spec: &ProviderSpec, oauth: &OAuth2Spec, params: &Params) -> Result<Checked, Reject> {
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let page = |error: &str, explanation: &str| {
