@@ -58,6 +58,9 @@ pub struct Settings {
     /// Workers `hitch serve` runs (`HITCH_WORKERS`, default 2; 0 serves HTTP and schedules
     /// only, leaving runs to `hitch worker` processes).
     pub workers: usize,
+    /// The clock due times are read from: the wall clock, or a faster one for tests and demos
+    /// (`HITCH_SCHEDULER_TIME_SCALE`, `HITCH_SCHEDULER_TIME_ANCHOR_MS`).
+    pub scheduler_clock: crate::jobs::clock::SchedulerClock,
     /// `HITCH_PROVIDER_<ID>_*` and `HITCH_PROVIDERS_SANDBOX`, resolved by the provider catalog.
     pub provider_env: ProviderEnv,
 }
@@ -188,6 +191,7 @@ impl Settings {
                     .with_context(|| format!("HITCH_WORKERS must be 0 to 64, got {raw:?}"))?,
                 None => 2,
             },
+            scheduler_clock: scheduler_clock(&get)?,
             provider_env: ProviderEnv(
                 env.iter()
                     .filter(|(k, _)| {
@@ -213,6 +217,24 @@ impl Settings {
     pub fn absolute_url(&self, path: &str) -> String {
         format!("{}{}", self.public_url.as_str().trim_end_matches('/'), path)
     }
+}
+
+/// `HITCH_SCHEDULER_TIME_SCALE` (1 to 1000, default 1: real time) and
+/// `HITCH_SCHEDULER_TIME_ANCHOR_MS` (default: now; give every process the same one).
+fn scheduler_clock(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<crate::jobs::clock::SchedulerClock> {
+    use crate::jobs::clock::{MAX_SCALE, SchedulerClock};
+    let Some(raw) = get("HITCH_SCHEDULER_TIME_SCALE") else { return Ok(SchedulerClock::REAL) };
+    let bad_scale = || format!("HITCH_SCHEDULER_TIME_SCALE must be 1 to {MAX_SCALE}, got {raw:?}");
+    let scale = raw.parse::<u32>().with_context(bad_scale)?;
+    let anchor = match get("HITCH_SCHEDULER_TIME_ANCHOR_MS") {
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .with_context(|| format!("HITCH_SCHEDULER_TIME_ANCHOR_MS must be Unix milliseconds, got {raw:?}"))?,
+        None => chrono::Utc::now().timestamp_millis(),
+    };
+    SchedulerClock::scaled(anchor, scale).with_context(bad_scale)
 }
 
 #[cfg(test)]
@@ -252,6 +274,17 @@ mod tests {
         assert!(format!("{err:#}").contains("HITCH_BIND"));
         let err = Settings::from_sources(&env(&[("HITCH_DATABASE_URL", "mysql://x")]), Path::new("/x")).unwrap_err();
         assert!(format!("{err:#}").contains("HITCH_DATABASE_URL"));
+    }
+
+    #[test]
+    fn the_scheduler_clock_is_real_unless_scaled() {
+        let s = Settings::from_sources(&[], Path::new("/x")).unwrap();
+        assert_eq!(s.scheduler_clock, crate::jobs::clock::SchedulerClock::REAL);
+        let fast = env(&[("HITCH_SCHEDULER_TIME_SCALE", "60"), ("HITCH_SCHEDULER_TIME_ANCHOR_MS", "1000")]);
+        let s = Settings::from_sources(&fast, Path::new("/x")).unwrap();
+        assert_eq!(s.scheduler_clock.at(2000), 61_000);
+        let err = Settings::from_sources(&env(&[("HITCH_SCHEDULER_TIME_SCALE", "0")]), Path::new("/x")).unwrap_err();
+        assert!(format!("{err:#}").contains("HITCH_SCHEDULER_TIME_SCALE must be 1 to 1000"));
     }
 
     #[test]

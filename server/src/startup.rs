@@ -118,7 +118,7 @@ impl Application {
         let housekeeping = tokio::spawn(housekeeping(store.clone()));
         let health = tokio::spawn(crate::connections::health::run(self.state.clone()));
         let workers = Workers::start(&self.state, self.state.settings.workers);
-        let scheduler = tokio::spawn(crate::jobs::scheduler::run(self.state.clone(), SCHEDULER_TICK));
+        let scheduler = tokio::spawn(crate::jobs::scheduler::run(self.state.clone()));
         let app = crate::http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         housekeeping.abort();
@@ -130,8 +130,6 @@ impl Application {
     }
 }
 
-/// How often `hitch serve` looks for due schedules.
-pub const SCHEDULER_TICK: Duration = Duration::from_secs(1);
 /// Workers each process runs.
 pub const WORKERS_PER_PROCESS: usize = 2;
 /// How long running jobs get to finish at shutdown before they are left to their leases.

@@ -1,41 +1,42 @@
 //! The scheduler: turns due schedules into queued runs.
 //!
-//! Every process ticks. For each scheduled recipe the latest due time since the last one
+//! Every process ticks. A tick reads only the recipes whose stored next due time has come
+//! (or is not computed yet, after an edit). For each, the latest due time since the last one
 //! enqueued is queued with the dedupe key `schedule:{recipe}:{due ms}`; the key is unique in
 //! the jobs table, so however many processes see the same due time, one job is created.
 //! Times missed while everything was down are not replayed one by one: the latest is run once
 //! (a nightly sync that missed three nights runs once, and reads everything it missed).
+//!
+//! Between ticks the scheduler sleeps until the earliest next due time, at most
+//! [`MAX_SLEEP`], so a due run is queued within milliseconds and an idle scheduler costs one
+//! small query a second.
+
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use super::clock::SchedulerClock;
 use crate::schedule::Trigger;
 use crate::state::AppState;
+use crate::storage::Recipe;
 
-/// One pass at `now`; returns how many runs were queued by this call.
+/// The longest the scheduler sleeps: how soon it notices a schedule saved by another
+/// process.
+pub const MAX_SLEEP: Duration = Duration::from_secs(1);
+
+/// A next due time for a schedule that will never fire again (a cron date that never comes).
+const NEVER: i64 = i64::MAX;
+
+/// One pass at `now` (scheduler clock); returns how many runs were queued by this call.
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let mut queued = 0;
-    for recipe in state.store.scheduled_recipes().await? {
-        let Ok(trigger) = serde_json::from_str::<Trigger>(&recipe.trigger) else { continue };
-        // A new schedule starts counting when it was saved.
-        let since_ms = recipe.scheduled_through.unwrap_or(recipe.updated_at);
-        let Some(since) = Utc.timestamp_millis_opt(since_ms).single() else { continue };
-        let Some(due) = trigger.latest_due(since, now) else { continue };
-        let due_ms = due.timestamp_millis();
-        let key = format!("schedule:{}:{due_ms}", recipe.id);
-        let enqueued = state
-            .store
-            .enqueue_recipe_run(
-                &recipe.tenant_id,
-                &recipe.id,
-                "schedule",
-                Some(&key),
-                super::worker::MAX_ATTEMPTS,
-                recipe.cursor.as_deref(),
-            )
-            .await?;
-        state.store.advance_schedule(&recipe.id, due_ms).await?;
-        if !enqueued.coalesced {
-            queued += 1;
+    for recipe in state.store.due_recipes(now.timestamp_millis()).await? {
+        // One recipe's failure (a database hiccup) must not hold up the others; it stays due
+        // and is tried again next tick.
+        match enqueue_due(state, &recipe, now).await {
+            Ok(true) => queued += 1,
+            Ok(false) => {}
+            Err(err) => tracing::warn!(recipe = %recipe.id, error = format!("{err:#}"), "could not queue a due run"),
         }
     }
     if queued > 0 {
@@ -44,14 +45,86 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
     Ok(queued)
 }
 
-/// The loop `hitch serve` runs: a tick every `every`.
-pub async fn run(state: AppState, every: std::time::Duration) {
-    let mut interval = tokio::time::interval(every);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+/// Queues the recipe's latest due time, if one has passed, and records its next one.
+async fn enqueue_due(state: &AppState, recipe: &Recipe, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let Ok(trigger) = serde_json::from_str::<Trigger>(&recipe.trigger) else {
+        // Not a schedule this build understands: park it rather than re-read it every tick.
+        state.store.advance_schedule(&recipe.id, recipe.updated_at, None, NEVER).await?;
+        return Ok(false);
+    };
+    let next_due = trigger.next_after(now).map_or(NEVER, |t| t.timestamp_millis());
+    // A new schedule starts counting when it was saved (on the scheduler's clock).
+    let since_ms = recipe.scheduled_through.unwrap_or_else(|| state.settings.scheduler_clock.at(recipe.updated_at));
+    let due = Utc.timestamp_millis_opt(since_ms).single().and_then(|since| trigger.latest_due(since, now));
+    let Some(due) = due else {
+        state.store.advance_schedule(&recipe.id, recipe.updated_at, None, next_due).await?;
+        return Ok(false);
+    };
+    let due_ms = due.timestamp_millis();
+    let key = format!("schedule:{}:{due_ms}", recipe.id);
+    let enqueued = state
+        .store
+        .enqueue_recipe_run(
+            &recipe.tenant_id,
+            &recipe.id,
+            "schedule",
+            Some(&key),
+            super::worker::MAX_ATTEMPTS,
+            recipe.cursor.as_deref(),
+        )
+        .await?;
+    // Coalesced either because another process queued this very due time (its key) or
+    // because the recipe's run was already waiting, which then covers this due time too.
+    let joined = enqueued.job.dedupe_key.as_deref() != Some(key.as_str());
+    state.store.record_fire(recipe, due_ms, &enqueued.job.id, joined).await?;
+    state.store.advance_schedule(&recipe.id, recipe.updated_at, Some(due_ms), next_due).await?;
+    Ok(!enqueued.coalesced)
+}
+
+/// How long to sleep after a tick at `now`: until the earliest next due time, at most
+/// [`MAX_SLEEP`] (converted to real time on a scaled clock). A due time the tick itself
+/// should have moved on (at or before `now`) means it failed for that recipe: wait the
+/// longest rather than spin on it.
+fn sleep_after(clock: &SchedulerClock, now: DateTime<Utc>, earliest_due: Option<i64>) -> Duration {
+    match earliest_due.map(|due| due - now.timestamp_millis()) {
+        Some(ahead) if ahead > 0 => clock.real(Duration::from_millis(ahead.unsigned_abs())).min(MAX_SLEEP),
+        _ => MAX_SLEEP,
+    }
+}
+
+/// The loop `hitch serve` runs.
+pub async fn run(state: AppState) {
+    let clock = state.settings.scheduler_clock;
     loop {
-        interval.tick().await;
-        if let Err(err) = tick(&state, Utc::now()).await {
+        let now = clock.now();
+        if let Err(err) = tick(&state, now).await {
             tracing::warn!(error = format!("{err:#}"), "scheduler tick failed");
         }
+        let earliest = match state.store.earliest_due().await {
+            Ok(due) => due,
+            Err(err) => {
+                tracing::warn!(error = %err, "scheduler could not read the next due time");
+                None
+            }
+        };
+        tokio::time::sleep(sleep_after(&clock, now, earliest)).await;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sleeps_until_the_next_due_time_at_most_a_second() {
+        let now = Utc.timestamp_millis_opt(1_000_000).single().expect("valid");
+        let real = SchedulerClock::REAL;
+        assert_eq!(sleep_after(&real, now, Some(1_000_250)), Duration::from_millis(250));
+        assert_eq!(sleep_after(&real, now, Some(1_090_000)), MAX_SLEEP);
+        assert_eq!(sleep_after(&real, now, Some(999_000)), MAX_SLEEP, "still overdue after a tick: no spinning");
+        assert_eq!(sleep_after(&real, now, None), MAX_SLEEP);
+        let fast = SchedulerClock::scaled(0, 10).expect("valid");
+        assert_eq!(sleep_after(&fast, now, Some(1_005_000)), Duration::from_millis(500));
     }
 }

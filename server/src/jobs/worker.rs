@@ -41,13 +41,21 @@ pub fn wake() -> Arc<Notify> {
     WAKE.get_or_init(|| Arc::new(Notify::new())).clone()
 }
 
+/// How long a job that found its connection full waits before it is claimed again.
+const PARKED_FOR: Duration = Duration::from_secs(1);
+
 /// How long to wait before attempt `attempt + 1`: 5 s doubling, ±20 % jitter, at most 10 min.
 fn backoff(attempt: i64) -> Duration {
-    let base = 5_000u64.saturating_mul(1 << attempt.clamp(0, 7));
+    jittered(Duration::from_millis(5_000u64.saturating_mul(1 << attempt.clamp(0, 7)))).min(Duration::from_secs(600))
+}
+
+/// `base` ±20 %, so workers that failed together do not retry together.
+fn jittered(base: Duration) -> Duration {
+    let base = u64::try_from(base.as_millis()).unwrap_or(u64::MAX / 2);
     let mut bytes = [0u8; 2];
     let _ = getrandom::fill(&mut bytes);
     let jitter = u64::from(u16::from_le_bytes(bytes)) % (base / 5 * 2 + 1);
-    Duration::from_millis((base - base / 5 + jitter).min(600_000))
+    Duration::from_millis(base - base / 5 + jitter)
 }
 
 impl Worker {
@@ -64,6 +72,15 @@ impl Worker {
         let Some(job) = self.state.store.claim_job(&self.owner, self.lease_ms()).await? else {
             return Ok(Outcome::Idle);
         };
+        // The claim skipped jobs on full connections, but a claim in another process at the
+        // same instant can take the same last slot; whoever checks last gives way.
+        if let Some(connection) = self.state.store.busy_connection(&job).await? {
+            let wait = jittered(PARKED_FOR);
+            let until = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(1000);
+            self.state.store.park_job(&job.id, &self.owner, until).await?;
+            tracing::debug!(job = %job.id, %connection, "connection at its limit of runs at once; job parked");
+            return Ok(Outcome::Ran { job_id: job.id, state: "parked".into() });
+        }
         let state = self.execute(&job).await?;
         Ok(Outcome::Ran { job_id: job.id, state })
     }

@@ -5,9 +5,12 @@ pub mod catalog;
 
 use std::sync::Arc;
 
+use anyhow::Context;
+
 pub use catalog::{AuthKind, Category, ClientAuth, CredentialField, ProviderSpec, RefreshKind};
 
 use crate::config::SecretString;
+use crate::storage::RequestRate;
 
 /// Client credentials the sandbox accepts for every provider.
 pub const SANDBOX_CLIENT_ID: &str = "hitch-sandbox-client";
@@ -24,6 +27,9 @@ pub struct Provider {
     pub metadata_url: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<SecretString>,
+    /// The request budget every run of a connection shares: the documented limit, or
+    /// `HITCH_PROVIDER_<ID>_RATE_LIMIT` (`requests/seconds`, or `off`).
+    pub rate_limit: Option<RequestRate>,
 }
 
 impl Provider {
@@ -54,11 +60,21 @@ impl Catalog {
             .into_iter()
             .map(|spec| {
                 let key = |suffix: &str| format!("HITCH_PROVIDER_{}_{suffix}", spec.id.to_uppercase());
+                let rate_limit = match get(&key("RATE_LIMIT")) {
+                    Some(raw) => parse_rate(&raw).with_context(|| {
+                        format!("{} must be requests/seconds (like 110/10) or off, got {raw:?}", key("RATE_LIMIT"))
+                    })?,
+                    None => spec
+                        .rate_limit
+                        .as_ref()
+                        .map(|r| RequestRate { requests: r.requests, per_seconds: r.per_seconds }),
+                };
                 // User-supplied endpoints (generic HTTP, PostgreSQL) are never redirected.
                 let sandboxed = sandbox.as_ref().filter(|_| !matches!(spec.id.as_str(), "http" | "postgres"));
                 let at = |path: &str| sandboxed.map(|s| format!("{s}/{}{path}", spec.id));
                 let oauth = spec.oauth2.as_ref();
-                Provider {
+                Ok(Provider {
+                    rate_limit,
                     base_url: get(&key("BASE_URL")).or_else(|| at("")).unwrap_or_else(|| spec.api_base_url.clone()),
                     auth_url: get(&key("AUTH_URL"))
                         .or_else(|| oauth.and(at("/oauth/authorize")))
@@ -74,9 +90,9 @@ impl Catalog {
                         .or_else(|| sandboxed.map(|_| SANDBOX_CLIENT_SECRET.to_owned()))
                         .map(SecretString::new),
                     spec,
-                }
+                })
             })
-            .collect();
+            .collect::<anyhow::Result<_>>()?;
         Ok(Catalog { providers: Arc::new(providers) })
     }
 
@@ -87,6 +103,16 @@ impl Catalog {
     pub fn all(&self) -> &[Provider] {
         &self.providers
     }
+}
+
+/// `110/10` (requests per seconds) or `off`.
+fn parse_rate(raw: &str) -> Option<Option<RequestRate>> {
+    if raw.eq_ignore_ascii_case("off") {
+        return Some(None);
+    }
+    let (requests, per_seconds) = raw.split_once('/')?;
+    let rate = RequestRate { requests: requests.trim().parse().ok()?, per_seconds: per_seconds.trim().parse().ok()? };
+    (rate.requests > 0 && (1..=86_400 * 31).contains(&rate.per_seconds)).then_some(Some(rate))
 }
 
 #[cfg(test)]
@@ -129,5 +155,23 @@ mod tests {
         );
         assert_eq!(c.get("http").unwrap().base_url, "{base_url}", "generic HTTP is never sandboxed");
         assert!(c.get("stripe").unwrap().auth_url.is_none());
+    }
+
+    #[test]
+    fn rate_limits_come_from_the_catalog_unless_overridden() {
+        let c = Catalog::load(&[]).unwrap();
+        assert_eq!(c.get("hubspot").unwrap().rate_limit, Some(RequestRate { requests: 110, per_seconds: 10 }));
+        assert_eq!(c.get("postgres").unwrap().rate_limit, None);
+        let c = Catalog::load(&env(&[
+            ("HITCH_PROVIDER_HUBSPOT_RATE_LIMIT", "off"),
+            ("HITCH_PROVIDER_STRIPE_RATE_LIMIT", "25 / 1"),
+        ]))
+        .unwrap();
+        assert_eq!(c.get("hubspot").unwrap().rate_limit, None);
+        assert_eq!(c.get("stripe").unwrap().rate_limit, Some(RequestRate { requests: 25, per_seconds: 1 }));
+        for bad in ["0/10", "10", "ten/1", "5/0"] {
+            let err = Catalog::load(&env(&[("HITCH_PROVIDER_STRIPE_RATE_LIMIT", bad)])).unwrap_err();
+            assert!(format!("{err:#}").contains("HITCH_PROVIDER_STRIPE_RATE_LIMIT must be"), "{bad}");
+        }
     }
 }

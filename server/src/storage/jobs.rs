@@ -28,12 +28,14 @@ pub struct Job {
     pub lease_owner: Option<String>,
     pub lease_until: Option<i64>,
     pub last_error: String,
+    /// A schedule's `schedule:{recipe}:{due ms}`, or a caller's own key; unique.
+    pub dedupe_key: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const COLUMNS: &str = "tenant_id, id, kind, recipe_id, trigger, status, attempts, max_attempts, run_after, lease_owner, \
-     lease_until, last_error, created_at, updated_at";
+     lease_until, last_error, dedupe_key, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Job, sqlx::Error> {
     let opt = |c: &str| sqlx::Row::try_get::<Option<String>, _>(row, c);
@@ -50,6 +52,7 @@ fn from_row(row: &AnyRow) -> Result<Job, sqlx::Error> {
         lease_owner: opt("lease_owner")?,
         lease_until: get_opt_i64(row, "lease_until")?,
         last_error: get_str(row, "last_error")?,
+        dedupe_key: opt("dedupe_key")?,
         created_at: get_i64(row, "created_at")?,
         updated_at: get_i64(row, "updated_at")?,
     })
@@ -120,7 +123,7 @@ impl Store {
         // Joined: the queued job of this recipe (or the one with this dedupe key).
         let sql = format!(
             "SELECT {COLUMNS} FROM jobs WHERE (recipe_id = $1 AND status = 'queued') OR (dedupe_key IS NOT NULL AND dedupe_key = $2)
-             ORDER BY created_at DESC LIMIT 1"
+             ORDER BY CASE WHEN dedupe_key = $2 THEN 0 ELSE 1 END, created_at DESC LIMIT 1"
         );
         let row = sqlx::query(&sql).bind(recipe_id).bind(dedupe_key.unwrap_or("")).fetch_optional(&self.pool).await?;
         let job = row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)?;
@@ -151,17 +154,22 @@ impl Store {
         let now = now_ms();
         let lock = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
-            "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3
+            "WITH {busy}
+             UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3
              WHERE id = (
                SELECT j.id FROM jobs j
                WHERE ((j.status = 'queued' AND j.run_after <= $3) OR (j.status = 'running' AND j.lease_until < $3))
                  AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.recipe_id = j.recipe_id AND r.id <> j.id
                                    AND r.status = 'running' AND r.lease_until >= $3)
+                 AND NOT EXISTS (SELECT 1 FROM recipes me WHERE me.id = j.recipe_id
+                                   AND (me.source_connection_id IN (SELECT connection_id FROM busy)
+                                        OR me.destination_connection_id IN (SELECT connection_id FROM busy)))
                ORDER BY (SELECT COUNT(*) FROM jobs t WHERE t.tenant_id = j.tenant_id AND t.status = 'running'
                                                    AND t.lease_until >= $3),
                         j.run_after, j.created_at
                LIMIT 1 {lock})
-             RETURNING {COLUMNS}"
+             RETURNING {COLUMNS}",
+            busy = super::slots::busy_connections_cte()
         );
         let row = sqlx::query(&sql).bind(owner).bind(now + lease_ms).bind(now).fetch_optional(&self.pool).await?;
         Ok(row.as_ref().map(from_row).transpose()?)

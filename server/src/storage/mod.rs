@@ -12,6 +12,7 @@
 
 mod accounts;
 mod audit;
+mod budgets;
 mod connections;
 mod invitations;
 mod jobs;
@@ -22,6 +23,7 @@ mod recipes;
 mod retention;
 mod runs;
 mod sessions;
+mod slots;
 mod throttle;
 mod tokens;
 mod webhooks;
@@ -31,6 +33,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
+pub use budgets::{BudgetUse, RequestRate};
 pub use connections::{
     Activation, Connection, ConnectionEvent, ConnectionStatus, OAuthState, SealedCredentials, SealedRow,
 };
@@ -42,6 +45,7 @@ pub use recipes::{Recipe, RecipeInput};
 pub use retention::Purged;
 pub use runs::{HEARTBEAT_TIMEOUT_MS, Run, RunCounts, RunLog};
 pub use sessions::SessionBackend;
+pub use slots::DEFAULT_MAX_CONCURRENT_RUNS;
 pub use webhooks::{NewWebhookEvent, WebhookEndpoint};
 
 /// Which database a [`Store`] talks to.

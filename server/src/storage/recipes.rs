@@ -83,15 +83,75 @@ impl super::Store {
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 
-    /// Records that due times up to `through` were enqueued; never moves backwards, so
-    /// processes ticking at different moments cannot undo each other.
+    /// Scheduled recipes whose next due time is at or before `now_ms` (scheduler clock), or
+    /// not computed yet (new or edited).
     #[tracing::instrument(skip_all)]
-    pub async fn advance_schedule(&self, recipe_id: &str, through: i64) -> StoreResult<()> {
+    pub async fn due_recipes(&self, now_ms: i64) -> StoreResult<Vec<Recipe>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM recipes WHERE scheduled = 1 AND enabled = 1 AND (next_due_at IS NULL OR next_due_at <= $1)"
+        );
+        let rows = sqlx::query(&sql).bind(now_ms).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Records which job covers the recipe's due time `due_at`: the first process to record
+    /// it owns it (later calls change nothing); `joined` when that job was already waiting.
+    #[tracing::instrument(skip_all)]
+    pub async fn record_fire(&self, recipe: &Recipe, due_at: i64, job_id: &str, joined: bool) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE recipes SET scheduled_through = $2 WHERE id = $1 AND (scheduled_through IS NULL OR scheduled_through < $2)",
+            "INSERT INTO schedule_fires (recipe_id, due_at, tenant_id, job_id, joined, fired_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
         )
-        .bind(recipe_id)
-        .bind(through)
+        .bind(&recipe.id)
+        .bind(due_at)
+        .bind(&recipe.tenant_id.0)
+        .bind(job_id)
+        .bind(i64::from(joined))
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The earliest next due time of any schedule, if one is known: the scheduler sleeps
+    /// until then.
+    #[tracing::instrument(skip_all)]
+    pub async fn earliest_due(&self) -> StoreResult<Option<i64>> {
+        let row = sqlx::query("SELECT MIN(next_due_at) AS due FROM recipes WHERE scheduled = 1 AND enabled = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(super::get_opt_i64(&row, "due")?)
+    }
+
+    /// Records that the recipe's due times up to `through` (if any) were enqueued and when it
+    /// is next due. Never moves backwards, so processes ticking at different moments cannot
+    /// undo each other, and changes nothing if the recipe was edited since it was read
+    /// (`read_at` is the `updated_at` the scheduler saw): an edit resets the schedule.
+    #[tracing::instrument(skip_all)]
+    pub async fn advance_schedule(
+        &self,
+        recipe_id: &str,
+        read_at: i64,
+        through: Option<i64>,
+        next_due: i64,
+    ) -> StoreResult<()> {
+        match through {
+            Some(through) => sqlx::query(
+                "UPDATE recipes SET scheduled_through = $3, next_due_at = $4
+                 WHERE id = $1 AND updated_at = $2 AND (scheduled_through IS NULL OR scheduled_through < $3)",
+            )
+            .bind(recipe_id)
+            .bind(read_at)
+            .bind(through)
+            .bind(next_due),
+            None => sqlx::query(
+                "UPDATE recipes SET next_due_at = $3
+                 WHERE id = $1 AND updated_at = $2 AND (next_due_at IS NULL OR next_due_at < $3)",
+            )
+            .bind(recipe_id)
+            .bind(read_at)
+            .bind(next_due),
+        }
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -143,7 +203,7 @@ impl TenantStore<'_> {
             "UPDATE recipes SET name = $3, source_connection_id = $4, source_object = $5, destination_connection_id = $6,
                destination_object = $7, mapping = $8, mode = $9, delete_policy = $10, upsert_key = $11, enabled = $12,
                updated_at = $13, trigger = $14, scheduled = $15,
-               scheduled_through = CASE WHEN trigger = $14 THEN scheduled_through ELSE NULL END
+               scheduled_through = CASE WHEN trigger = $14 THEN scheduled_through ELSE NULL END, next_due_at = NULL
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind(&self.tenant_id.0)

@@ -9,11 +9,12 @@ use super::{Store, StoreResult};
 pub struct Purged {
     pub jobs: u64,
     pub webhook_events: u64,
+    pub schedule_fires: u64,
 }
 
 impl Store {
-    /// Removes finished jobs last touched before `before_ms` and webhook events received
-    /// before it. Queued, running and dead jobs stay: the first two are live work, a dead one
+    /// Removes finished jobs last touched before `before_ms`, and webhook events and
+    /// schedule fires recorded before it. Queued, running and dead jobs stay: the first two are live work, a dead one
     /// is the record of a failure nobody has looked at yet. A finished scheduled job's dedupe
     /// key is no longer needed once the schedule has moved past its due time, which it has
     /// by the time the job is done.
@@ -29,6 +30,11 @@ impl Store {
             .execute(&self.pool)
             .await?
             .rows_affected();
-        Ok(Purged { jobs, webhook_events })
+        let schedule_fires = sqlx::query("DELETE FROM schedule_fires WHERE fired_at < $1")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(Purged { jobs, webhook_events, schedule_fires })
     }
 }

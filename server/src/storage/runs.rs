@@ -272,32 +272,38 @@ impl TenantStore<'_> {
     }
 }
 
+/// A run that will not finish by itself (`$1`: heartbeats before this are stale): running
+/// with a stale heartbeat, or queued for a job that is gone, done or dead.
+const STALE: &str = "((status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1))
+     OR (status = 'queued' AND queued_at < $1
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = runs.job_id AND j.status IN ('queued', 'running'))))";
+
 impl Store {
     /// Marks runs whose process stopped heartbeating as interrupted, with a log line saying
     /// so; returns how many. Their recipes can simply run again: writes are idempotent.
+    /// A queued run is not stale for waiting, however long the queue: only when its job is
+    /// no longer there to start it.
     #[tracing::instrument(skip_all)]
     pub async fn interrupt_stale_runs(&self, heartbeat_timeout_ms: i64) -> StoreResult<u64> {
         let now = now_ms();
-        let stale = sqlx::query(
-            "SELECT tenant_id, id FROM runs WHERE status IN ('queued', 'running') AND (heartbeat_at IS NULL OR heartbeat_at < $1)",
-        )
-        .bind(now - heartbeat_timeout_ms)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!("SELECT tenant_id, id FROM runs WHERE {STALE}");
+        let stale = sqlx::query(&sql).bind(now - heartbeat_timeout_ms).fetch_all(&self.pool).await?;
         let mut count = 0;
         for row in stale {
             let tenant = TenantId(get_str(&row, "tenant_id")?);
             let id = get_str(&row, "id")?;
-            let done = sqlx::query(
-                "UPDATE runs SET status = 'interrupted', finished_at = $3, error_kind = 'interrupted',
+            let sql = format!(
+                "UPDATE runs SET status = 'interrupted', finished_at = $4, error_kind = 'interrupted',
                    error_message = 'The process running it stopped before it finished. Nothing was lost: run it again.'
-                 WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')",
-            )
-            .bind(&tenant.0)
-            .bind(&id)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+                 WHERE tenant_id = $2 AND id = $3 AND {STALE}"
+            );
+            let done = sqlx::query(&sql)
+                .bind(now - heartbeat_timeout_ms)
+                .bind(&tenant.0)
+                .bind(&id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
             if done.rows_affected() == 1 {
                 self.tenant(&tenant)
                     .run_log(&id, "error", "Interrupted: its heartbeat stopped (the process running it stopped).")

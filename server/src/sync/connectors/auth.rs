@@ -15,6 +15,7 @@ pub struct ConnectionAuth {
     connection: Connection,
     provider: Provider,
     creds: Mutex<Credentials>,
+    budget: Option<super::budget::RequestBudget>,
 }
 
 impl ConnectionAuth {
@@ -25,7 +26,18 @@ impl ConnectionAuth {
             .cloned()
             .ok_or_else(|| SyncError::permanent(format!("unknown provider {:?}", connection.provider)))?;
         let creds = refresh::fresh_credentials(state, connection, None).await.map_err(from_connect)?;
-        Ok(ConnectionAuth { state: state.clone(), connection: connection.clone(), provider, creds: Mutex::new(creds) })
+        Ok(ConnectionAuth {
+            state: state.clone(),
+            connection: connection.clone(),
+            provider,
+            creds: Mutex::new(creds),
+            budget: super::budget::RequestBudget::for_connection(state, connection),
+        })
+    }
+
+    /// The connection's shared request budget, if its provider has a rate limit.
+    pub fn budget(&self) -> Option<&super::budget::RequestBudget> {
+        self.budget.as_ref()
     }
 
     pub fn provider(&self) -> &Provider {

@@ -39,6 +39,9 @@ pub async fn send(
     let base = auth.base_url().await;
     let mut creds = auth.current().await?;
     for attempt in 0..2 {
+        if let Some(budget) = auth.budget() {
+            budget.take().await?;
+        }
         let request = check::authenticate(build(auth.http(), &base), auth.provider(), &creds);
         let resp = request.send().await.map_err(|e| {
             let what = if e.is_timeout() { "did not answer in time" } else { "could not be reached" };
@@ -56,7 +59,13 @@ pub async fn send(
                 auth.mark_needs_reauth(&message).await;
                 return Err(SyncError::Auth { message: format!("{name} refused the credentials: {message}") });
             }
-            429 => return Err(SyncError::RateLimited { retry_after: retry_after(&headers) }),
+            429 => {
+                let wait = retry_after(&headers);
+                if let Some(budget) = auth.budget() {
+                    budget.pause(wait).await;
+                }
+                return Err(SyncError::RateLimited { retry_after: wait });
+            }
             500..=599 => {
                 let words = crate::connections::provider_words(&body).unwrap_or_else(|| "no details".into());
                 return Err(SyncError::retryable(format!("{name} answered HTTP {status}: {words}")));

@@ -1,6 +1,7 @@
 //! The connectors, and choosing one for a connection.
 
 mod auth;
+pub mod budget;
 mod calls;
 pub mod http;
 pub mod hubspot;
