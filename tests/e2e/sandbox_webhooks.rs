@@ -66,7 +66,31 @@ async fn record_where(
         .find(|r| r.get(field).or_else(|| r["properties"].get(field)).and_then(Value::as_str) == Some(value)))
 }
 
-async fn webhook_recipe(s: &Setup, body: Value) -> anyhow::Result<String> {
+/// Seeds `count` records of the source object and none of the destination's, makes the
+/// sandbox retry fast, connects both and saves a webhook-triggered recipe of `rules`.
+async fn realtime_recipe(
+    s: &Setup,
+    (source, source_object, count): (&str, &str, u64),
+    (destination, destination_object): (&str, &str),
+    rules: Value,
+    upsert_key: &str,
+) -> anyhow::Result<String> {
+    s.control(&format!("/_sandbox/{source}/reset"), json!({"seed": 21, "counts": {source_object: count}})).await?;
+    s.control(&format!("/_sandbox/{destination}/reset"), json!({"seed": 21, "counts": {destination_object: 0}}))
+        .await?;
+    s.control("/_sandbox/webhooks/settings", json!({"retry_delays_ms": [50, 100], "timeout_ms": 5000})).await?;
+    let credentials = |provider: &str| {
+        if provider == "stripe" { json!({"api_key": STRIPE_KEY}) } else { json!({"access_token": HUBSPOT_TOKEN}) }
+    };
+    let source_id = s.connect(source, credentials(source)).await?;
+    let destination_id = s.connect(destination, credentials(destination)).await?;
+    let body = json!({
+        "name": format!("{source} {source_object} to {destination} (real time)"),
+        "source_connection_id": source_id, "source_object": source_object,
+        "destination_connection_id": destination_id, "destination_object": destination_object,
+        "mapping": {"rules": rules, "filter": {"all": [{"field": "email", "op": "exists"}]}},
+        "mode": "incremental", "upsert_key": upsert_key, "trigger": {"kind": "webhook"}
+    });
     let (status, created) = s.post("/api/v1/recipes", body).await?;
     ensure!(status == 201, "create recipe: {status} {created}");
     Ok(created["id"].as_str().context("recipe id")?.to_owned())
@@ -88,24 +112,9 @@ async fn stripe_form(s: &Setup, path: &str, form: &[(&str, &str)]) -> anyhow::Re
 
 pub async fn hubspot_changes_reach_hitch_as_signed_webhooks(app: hitch_tests::TestApp) -> anyhow::Result<()> {
     let s = setup(app).await?;
-    s.control("/_sandbox/hubspot/reset", json!({"seed": 21, "counts": {"contacts": 3}})).await?;
-    s.control("/_sandbox/stripe/reset", json!({"seed": 21, "counts": {"customers": 0}})).await?;
-    s.control("/_sandbox/webhooks/settings", json!({"retry_delays_ms": [50, 100], "timeout_ms": 5000})).await?;
-    let hubspot = s.connect("hubspot", json!({"access_token": HUBSPOT_TOKEN})).await?;
-    let stripe = s.connect("stripe", json!({"api_key": STRIPE_KEY})).await?;
-    let recipe = webhook_recipe(
-        &s,
-        json!({
-            "name": "HubSpot contacts to Stripe (real time)",
-            "source_connection_id": hubspot, "source_object": "contacts",
-            "destination_connection_id": stripe, "destination_object": "customers",
-            "mapping": {"rules": [{"target": "email", "source": {"field": "email"}},
-                                  {"target": "description", "source": {"field": "jobtitle"}}],
-                        "filter": {"all": [{"field": "email", "op": "exists"}]}},
-            "mode": "incremental", "trigger": {"kind": "webhook"}
-        }),
-    )
-    .await?;
+    let rules = json!([{"target": "email", "source": {"field": "email"}},
+                       {"target": "description", "source": {"field": "jobtitle"}}]);
+    let recipe = realtime_recipe(&s, ("hubspot", "contacts", 3), ("stripe", "customers"), rules, "").await?;
     // HubSpot signs with the app's client secret, so Hitch is given that one.
     let (status, created) =
         s.post(&format!("/api/v1/recipes/{recipe}/webhooks"), json!({"secret": SANDBOX_CLIENT_SECRET})).await?;
@@ -180,24 +189,9 @@ pub async fn hubspot_changes_reach_hitch_as_signed_webhooks(app: hitch_tests::Te
 
 pub async fn stripe_changes_reach_hitch_as_signed_webhooks(app: hitch_tests::TestApp) -> anyhow::Result<()> {
     let s = setup(app).await?;
-    s.control("/_sandbox/stripe/reset", json!({"seed": 31, "counts": {"customers": 4}})).await?;
-    s.control("/_sandbox/hubspot/reset", json!({"seed": 31, "counts": {"contacts": 0}})).await?;
-    s.control("/_sandbox/webhooks/settings", json!({"retry_delays_ms": [50, 100], "timeout_ms": 5000})).await?;
-    let stripe = s.connect("stripe", json!({"api_key": STRIPE_KEY})).await?;
-    let hubspot = s.connect("hubspot", json!({"access_token": HUBSPOT_TOKEN})).await?;
-    let recipe = webhook_recipe(
-        &s,
-        json!({
-            "name": "Stripe customers to HubSpot (real time)",
-            "source_connection_id": stripe, "source_object": "customers",
-            "destination_connection_id": hubspot, "destination_object": "contacts",
-            "mapping": {"rules": [{"target": "email", "source": {"field": "email"}},
-                                  {"target": "phone", "source": {"field": "phone"}}],
-                        "filter": {"all": [{"field": "email", "op": "exists"}]}},
-            "mode": "incremental", "upsert_key": "email", "trigger": {"kind": "webhook"}
-        }),
-    )
-    .await?;
+    let rules = json!([{"target": "email", "source": {"field": "email"}},
+                       {"target": "phone", "source": {"field": "phone"}}]);
+    let recipe = realtime_recipe(&s, ("stripe", "customers", 4), ("hubspot", "contacts"), rules, "email").await?;
 
     // As with real Stripe: the endpoint is made first and its secret given to Hitch, then
     // the endpoint is pointed at Hitch's URL (the secret stays).

@@ -188,7 +188,7 @@ pub(super) mod tests {
         ])))
         .unwrap();
         assert_eq!(app.client_secret, SANDBOX_CLIENT_SECRET);
-        let [created, changed, paused] = &app.subscriptions[..] else { panic!("three subscriptions") };
+        let (created, changed, paused) = (&app.subscriptions[0], &app.subscriptions[1], &app.subscriptions[2]);
         assert!(created.wants(Object::Contacts, &Change::Created));
         assert!(!created.wants(Object::Companies, &Change::Created));
         let jobtitle = Object::Contacts.props().iter().position(|p| p.name == "jobtitle").unwrap();

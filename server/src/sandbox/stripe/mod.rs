@@ -39,7 +39,7 @@ pub fn routes(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .route(
             "/stripe/v1/webhook_endpoints/{id}",
             get(webhook_endpoints::endpoint_get)
-                .post(webhook_endpoints::update_post)
+                .post(webhook_endpoints::endpoint_update_post)
                 .delete(webhook_endpoints::endpoint_delete),
         )
         .route_layer(axum::middleware::from_fn_with_state(sandbox, limits::enforce));

@@ -194,7 +194,7 @@ pub async fn endpoint_get(State(s): State<Arc<Sandbox>>, Path(id): Path<String>,
     })
 }
 
-pub async fn update_post(
+pub async fn endpoint_update_post(
     State(s): State<Arc<Sandbox>>,
     Path(id): Path<String>,
     headers: HeaderMap,
