@@ -143,8 +143,8 @@ pub async fn webhooks_put(State(s): State<Arc<Sandbox>>, Json(body): Json<Settin
     match app(body) {
         Ok(app) => {
             let out = shown(&app);
-            tracing::info!(target_url = %app.target_url, subscriptions = app.subscriptions.len(),
-                "sandbox: hubspot webhook settings saved");
+            // Not the URL: a receiver's URL may itself be a credential (Hitch's /hooks/{id} is).
+            tracing::info!(subscriptions = app.subscriptions.len(), "sandbox: hubspot webhook settings saved");
             *s.hooks.hubspot_app() = Some(app);
             Json(out).into_response()
         }

@@ -162,7 +162,8 @@ pub async fn create_post(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body
             let msg = format!("You have reached the maximum of {MAX_ENDPOINTS} test webhook endpoints.");
             return Err(StripeError::invalid(msg, None, None));
         }
-        tracing::info!(endpoint = %e.id, url = %e.url, "sandbox: stripe webhook endpoint created");
+        // Not the URL: a receiver's URL may itself be a credential (Hitch's /hooks/{id} is).
+        tracing::info!(endpoint = %e.id, "sandbox: stripe webhook endpoint created");
         let value = e.render(true);
         endpoints.push(e);
         Ok(value)

@@ -7,6 +7,8 @@
 //! Retries follow the providers: Stripe retries any answer but a 2xx and any failure to
 //! connect; HubSpot retries failed connections, timeouts, 429 and 5xx, and not other 4xx.
 //! Both re-sign every attempt (a fresh timestamp), and HubSpot counts `attemptNumber` up.
+//! Timestamps come from the wall clock, not the sandbox's test clock: receivers check them
+//! against their own clocks, as they do for the real providers.
 //! The delays are short and set through `POST /_sandbox/webhooks/settings`.
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
