@@ -15,6 +15,7 @@ mod oauth;
 mod oauth_mock;
 mod ops;
 mod queue;
+mod sandbox_webhooks;
 mod secrets;
 mod storage;
 mod support;
@@ -94,6 +95,8 @@ fn all_tests() -> Vec<(&'static str, TestFn)> {
         webhooks::stripe_events_trigger_runs_once,
         webhooks::generic_hmac_endpoint_round_trip,
         webhooks::webhook_endpoints_are_per_tenant,
+        sandbox_webhooks::hubspot_changes_reach_hitch_as_signed_webhooks,
+        sandbox_webhooks::stripe_changes_reach_hitch_as_signed_webhooks,
     ]
 }
 

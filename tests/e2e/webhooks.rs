@@ -52,12 +52,12 @@ async fn stored(s: &Setup, endpoint: &str) -> anyhow::Result<i64> {
     Ok(s.app.store().tenant(&tenant.id).webhook_event_count(endpoint).await?)
 }
 
-async fn run_count(s: &Setup, recipe: &str) -> anyhow::Result<usize> {
+pub async fn run_count(s: &Setup, recipe: &str) -> anyhow::Result<usize> {
     let runs = s.get(&format!("/api/v1/runs?recipe_id={recipe}")).await?;
     Ok(runs["runs"].as_array().map(Vec::len).unwrap_or_default())
 }
 
-fn endpoint_id(created: &Value) -> anyhow::Result<String> {
+pub fn endpoint_id(created: &Value) -> anyhow::Result<String> {
     let url = created["url"].as_str().context("url")?;
     let id = url.rsplit_once("/hooks/").map(|(_, id)| id.to_owned()).context("url has no /hooks/")?;
     ensure!(created["id"] == id.as_str() && id.starts_with("wh_") && id.len() > 40, "{created}");

@@ -19,6 +19,8 @@ pub const SALESFORCE_ORG_ID: &str = "00D5j00000HITCHSBX";
 pub const SALESFORCE_USER_ID: &str = "0055j00000HITCHUSR";
 pub const HUBSPOT_PORTAL_ID: u64 = 24_681_357;
 pub const HUBSPOT_USER_ID: u64 = 7_654_321;
+/// The HubSpot app whose webhooks the sandbox sends (its client secret signs them).
+pub const HUBSPOT_APP_ID: u64 = 1_357_924;
 pub const GOOGLE_SUB: &str = "108234567890123456789";
 pub const OUTLOOK_TENANT_ID: &str = "1b7e1f6a-2f4c-4d6e-9a3b-5c8d0e2f4a61";
 pub const OUTLOOK_OBJECT_ID: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";

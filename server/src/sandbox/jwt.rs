@@ -4,31 +4,23 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+
+use super::webhooks::sign::mac;
 
 /// Signs `claims` as `header.payload.signature`.
 pub fn sign_hs256(claims: &serde_json::Value, secret: &str) -> String {
     let header = serde_json::json!({"alg": "HS256", "typ": "JWT"});
     let signing_input =
         format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(mac(&signing_input, secret)))
-}
-
-fn mac(input: &str, secret: &str) -> Vec<u8> {
-    // HMAC accepts keys of any length, so this never fails; an empty MAC would only fail checks.
-    match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mut m) => {
-            m.update(input.as_bytes());
-            m.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    }
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(mac(secret.as_bytes(), &[signing_input.as_bytes()])))
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
     use super::*;
 
     /// The claims of a token signed with `secret`, or `None` when the signature does not match.

@@ -15,6 +15,10 @@
 //! - Stateful CRM stand-ins with seeded data: HubSpot CRM v3 under `/hubspot/crm/v3/…`
 //!   (`hubspot/`) and Stripe under `/stripe/v1/…` (`stripe/`), each with a control API under
 //!   `/_sandbox/{hubspot|stripe}/` (reset, settings, records, touch, delete); see their docs.
+//! - Webhooks out (`webhooks/`): Stripe's `/stripe/v1/webhook_endpoints` API and HubSpot's
+//!   app settings at `/_sandbox/hubspot/webhooks` say where; record changes are sent signed
+//!   as each provider signs them; `GET /_sandbox/webhooks/deliveries` shows what receivers
+//!   answered and `/_sandbox/webhooks/settings` sets retry delays.
 //!
 //! Credentials accepted: client `hitch-sandbox-client` / `hitch-sandbox-secret` everywhere;
 //! PayPal also any client id with a secret starting `sandbox-`; API keys starting
@@ -51,6 +55,7 @@ mod pkce;
 mod state;
 mod stripe;
 mod token;
+mod webhooks;
 mod whoami;
 
 use std::future::Future;
@@ -78,6 +83,8 @@ pub struct Sandbox {
     shared: state::Shared,
     /// The stateful CRM and payments stand-ins (HubSpot CRM v3, Stripe).
     crm: data::Crm,
+    /// Webhooks out: where to, and the sender.
+    hooks: webhooks::Hooks,
 }
 
 impl Sandbox {
@@ -87,7 +94,12 @@ impl Sandbox {
             tracing::error!(error = %err, "sandbox: the provider catalog does not parse");
             Vec::new()
         });
-        Sandbox { providers, shared: state::Shared::default(), crm: data::Crm::default() }
+        Sandbox {
+            providers,
+            shared: state::Shared::default(),
+            crm: data::Crm::default(),
+            hooks: webhooks::Hooks::default(),
+        }
     }
 
     /// A provider the sandbox stands in for (user-supplied endpoints are not sandboxed).
@@ -149,6 +161,8 @@ pub fn router() -> Router {
         .route("/_sandbox/faults", post(control::faults_post).delete(control::faults_delete))
         .route("/_sandbox/clock/advance", post(control::clock_advance_post))
         .route("/_sandbox/keys", post(control::keys_post))
+        .route("/_sandbox/webhooks/deliveries", get(webhooks::deliveries_get).delete(webhooks::deliveries_delete))
+        .route("/_sandbox/webhooks/settings", get(webhooks::settings_get).post(webhooks::settings_post))
         .route("/{provider}/oauth/authorize", get(oauth::authorize_get).post(oauth::authorize_post))
         .route("/{provider}/oauth/token", post(token::token_post))
         .route("/mailchimp/oauth/metadata", get(oauth::mailchimp_metadata_get))
@@ -170,6 +184,7 @@ pub fn router() -> Router {
         .merge(hubspot::routes(sandbox.clone()))
         .merge(stripe::routes(sandbox.clone()))
         .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(sandbox.clone(), webhooks::after_writes))
         .layer(axum::middleware::from_fn_with_state(sandbox.clone(), faults::inject))
         .with_state(sandbox)
 }

@@ -1,13 +1,15 @@
 //! A stateful stand-in for HubSpot CRM v3 (contacts, companies, deals) under `/hubspot`:
 //! list with `after` paging, search with filters and the 10,000-result cap, batch
 //! create/update/upsert/archive with 207 multi-status, the properties API, HubSpot's error
-//! bodies and rate-limit headers. Control API under `/_sandbox/hubspot/`.
+//! bodies and rate-limit headers, and the app's webhooks (signed batches of
+//! creation/deletion/propertyChange events). Control API under `/_sandbox/hubspot/`.
 
 mod batch;
 mod control;
 mod errors;
 mod filter;
 mod list;
+pub mod notify;
 mod properties;
 mod render;
 pub mod schema;
@@ -15,6 +17,7 @@ mod search;
 mod seed;
 pub mod store;
 mod validate;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -34,6 +37,10 @@ pub fn routes(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
     let control = Router::new()
         .route("/_sandbox/hubspot/reset", post(control::reset_post))
         .route("/_sandbox/hubspot/settings", post(shared_control::hubspot_settings_post))
+        .route(
+            "/_sandbox/hubspot/webhooks",
+            get(webhooks::webhooks_get).put(webhooks::webhooks_put).delete(webhooks::webhooks_delete),
+        )
         .route("/_sandbox/hubspot/{object}", get(control::records_get))
         .route("/_sandbox/hubspot/{object}/touch", post(control::touch_post))
         .route("/_sandbox/hubspot/{object}/delete", post(control::delete_post));

@@ -118,6 +118,11 @@ impl Object {
         ["contacts", "companies", "deals"][self.index()]
     }
 
+    /// The singular webhook subscription types start with (`contact.creation`).
+    pub fn singular(self) -> &'static str {
+        ["contact", "company", "deal"][self.index()]
+    }
+
     /// The upper-case singular HubSpot uses in error messages.
     pub fn upper(self) -> &'static str {
         ["CONTACT", "COMPANY", "DEAL"][self.index()]

@@ -1,6 +1,8 @@
 //! The HubSpot stand-in's records: one table per object, each indexed by id and by
 //! (last modified, id), contacts also by lower-cased email. Properties are stored as one string
 //! per record (values joined by U+001F), so 100,000 contacts cost one allocation each.
+//! Writes through [`Table::create`], [`Table::update`] and [`Table::archive`] also note what
+//! changed in [`Table::changes`], which the webhook sender takes after each request.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -51,6 +53,23 @@ impl Record {
     }
 }
 
+/// What a write did to one record, as HubSpot's webhook subscriptions see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    /// A stored property got a new value (`None`: cleared).
+    Property(usize, Option<String>),
+    Deleted,
+}
+
+/// A change to record `id` at `at` (Unix milliseconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    pub id: u64,
+    pub at: i64,
+    pub change: Change,
+}
+
 #[derive(Debug, Default)]
 pub struct Table {
     pub live: BTreeMap<u64, Record>,
@@ -59,6 +78,8 @@ pub struct Table {
     pub by_email: HashMap<Box<str>, u64>,
     pub next_id: u64,
     pub touches: u64,
+    /// Changes not yet handed to the webhook sender (seeding records none).
+    pub changes: Vec<Changed>,
 }
 
 impl Table {
@@ -85,7 +106,15 @@ impl Table {
             self.by_email.remove(old.to_lowercase().as_str());
         }
         self.by_modified.remove(&(record.updated, id));
+        let before: Vec<Option<String>> = changes.iter().map(|(i, _)| record.value(*i).map(str::to_owned)).collect();
         record.set(object.props().len(), changes);
+        for ((i, _), old) in changes.iter().zip(before) {
+            let new = record.value(*i);
+            if old.as_deref() != new {
+                let change = Change::Property(*i, new.map(str::to_owned));
+                self.changes.push(Changed { id, at: now, change });
+            }
+        }
         record.updated = now.max(record.updated);
         self.by_modified.insert((record.updated, id));
         if let Some(new) = unique.and_then(|i| record.value(i)) {
@@ -99,6 +128,7 @@ impl Table {
         let mut record = Record::new(id, now, now, Box::from(""));
         record.set(object.props().len(), changes);
         self.insert(object, record);
+        self.changes.push(Changed { id, at: now, change: Change::Created });
         id
     }
 
@@ -111,6 +141,7 @@ impl Table {
         record.archived_at = Some(now);
         record.updated = now.max(record.updated);
         self.archived.insert(id, record);
+        self.changes.push(Changed { id, at: now, change: Change::Deleted });
         true
     }
 }
@@ -148,5 +179,20 @@ mod tests {
         assert!(t.by_modified.contains(&(9, id)));
         assert!(t.archive(Object::Contacts, id, 10));
         assert!(t.live.is_empty() && t.by_modified.is_empty() && t.by_email.is_empty());
+        let changes: Vec<Change> = t.changes.iter().map(|c| c.change.clone()).collect();
+        assert_eq!(
+            changes,
+            [
+                Change::Created,
+                Change::Property(0, Some("b@example.com".into())),
+                Change::Property(1, None),
+                Change::Deleted
+            ]
+        );
+        // Writing the value a record already has changes nothing.
+        let mut t = Table::default();
+        let id = t.create(Object::Contacts, &[(1, Some("Ann".into()))], 5);
+        assert!(t.update(Object::Contacts, id, &[(1, Some("Ann".into()))], 6));
+        assert_eq!(t.changes.len(), 1);
     }
 }

@@ -19,11 +19,11 @@ use crate::sandbox::Sandbox;
 use crate::sandbox::api_auth::authenticate;
 use crate::sandbox::data::words::stripe_email_ok;
 
-type Params = Vec<(String, String)>;
+pub type Params = Vec<(String, String)>;
 /// Who asked: (request id, idempotency key).
 type Request = (String, Option<String>);
 
-fn parse(body: &[u8]) -> Result<Params, StripeError> {
+pub fn parse(body: &[u8]) -> Result<Params, StripeError> {
     serde_urlencoded::from_bytes(body).map_err(|_| {
         StripeError::invalid("Invalid request body: expected application/x-www-form-urlencoded", None, None)
     })
@@ -35,6 +35,34 @@ fn text(v: &str) -> Option<Box<str>> {
 
 fn old(v: &Option<Box<str>>) -> Value {
     v.as_deref().map_or(Value::Null, |s| json!(s))
+}
+
+pub fn unknown_parameter(key: &str) -> StripeError {
+    StripeError::invalid(format!("Received unknown parameter: {key}"), Some(key), Some("parameter_unknown"))
+}
+
+/// Applies one `metadata[name]=value` (empty value: unset) or `metadata=` (unset all),
+/// keeping the list sorted; `Ok(false)` when `key` is not a metadata parameter.
+pub fn apply_metadata(metadata: &mut Vec<(Box<str>, Box<str>)>, key: &str, value: &str) -> Result<bool, StripeError> {
+    if key == "metadata" && value.is_empty() {
+        metadata.clear();
+        return Ok(true);
+    }
+    let Some(name) = key.strip_prefix("metadata[").and_then(|r| r.strip_suffix(']')).filter(|n| !n.is_empty()) else {
+        return Ok(false);
+    };
+    metadata.retain(|(n, _)| n.as_ref() != name);
+    if !value.is_empty() {
+        if value.chars().count() > 500 {
+            return Err(StripeError::invalid("Metadata values can have up to 500 characters.", Some(key), None));
+        }
+        metadata.push((Box::from(name), Box::from(value)));
+        metadata.sort();
+    }
+    if metadata.len() > 50 {
+        return Err(StripeError::invalid("Metadata can have up to 50 keys.", Some("metadata"), None));
+    }
+    Ok(true)
 }
 
 /// Applies form parameters; returns Stripe's `previous_attributes` for what changed.
@@ -53,30 +81,14 @@ pub fn apply(c: &mut Customer, params: &Params) -> Result<Map<String, Value>, St
             "name" => next.name = text(value),
             "phone" => next.phone = text(value),
             "description" => next.description = text(value),
-            "metadata" if value.is_empty() => next.metadata.clear(),
             k if k.starts_with("expand[") => {}
-            k => match k.strip_prefix("metadata[").and_then(|r| r.strip_suffix(']')) {
-                Some(name) if !name.is_empty() => {
-                    next.metadata.retain(|(n, _)| n.as_ref() != name);
-                    if !value.is_empty() {
-                        if value.chars().count() > 500 {
-                            let msg = "Metadata values can have up to 500 characters.";
-                            return Err(StripeError::invalid(msg, Some(k), None));
-                        }
-                        next.metadata.push((Box::from(name), Box::from(value.as_str())));
-                    }
-                    if next.metadata.len() > 50 {
-                        return Err(StripeError::invalid("Metadata can have up to 50 keys.", Some("metadata"), None));
-                    }
+            k => {
+                if !apply_metadata(&mut next.metadata, k, value)? {
+                    return Err(unknown_parameter(k));
                 }
-                _ => {
-                    let msg = format!("Received unknown parameter: {k}");
-                    return Err(StripeError::invalid(msg, Some(k), Some("parameter_unknown")));
-                }
-            },
+            }
         }
     }
-    next.metadata.sort();
     for (field, before, after) in [
         ("email", &c.email, &next.email),
         ("name", &c.name, &next.name),

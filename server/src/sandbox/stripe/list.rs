@@ -17,13 +17,13 @@ use super::store::Store;
 use crate::sandbox::Sandbox;
 use crate::sandbox::api_auth::authenticate;
 
-type Pairs = Vec<(String, String)>;
+pub(super) type Pairs = Vec<(String, String)>;
 
-fn pairs(query: Option<&str>) -> Pairs {
+pub(super) fn pairs(query: Option<&str>) -> Pairs {
     url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect()
 }
 
-fn one<'p>(pairs: &'p Pairs, key: &str) -> Option<&'p str> {
+pub(super) fn one<'p>(pairs: &'p Pairs, key: &str) -> Option<&'p str> {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
@@ -62,6 +62,11 @@ struct Common {
 }
 
 fn common(pairs: &Pairs) -> Result<Common, StripeError> {
+    Ok(Common { limit: limit(pairs)?, created: created_range(pairs)? })
+}
+
+/// `limit`: 1 to 100, default 10.
+pub(super) fn limit(pairs: &Pairs) -> Result<usize, StripeError> {
     let limit = int(pairs, "limit")?.unwrap_or(10);
     if limit > 100 {
         let msg = format!("This value must be less than or equal to 100 (it currently is '{limit}').");
@@ -71,7 +76,7 @@ fn common(pairs: &Pairs) -> Result<Common, StripeError> {
         let msg = format!("This value must be greater than or equal to 1 (it currently is '{limit}').");
         return Err(StripeError::invalid(msg, Some("limit"), None));
     }
-    Ok(Common { limit: limit as usize, created: created_range(pairs)? })
+    Ok(limit as usize)
 }
 
 /// Resolves `starting_after` / `ending_before` to a sequence number of `prefix` objects

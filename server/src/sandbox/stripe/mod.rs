@@ -1,15 +1,18 @@
 //! A stateful stand-in for Stripe (API version 2023-08-16) under `/stripe`: customers
 //! (list, create, update, delete, with `Idempotency-Key`), seeded read-only invoices and
-//! charges linked to customers, and the `customer.*` event log with Stripe's cursor
-//! pagination and 30-day retention. Control API under `/_sandbox/stripe/`.
+//! charges linked to customers, the `customer.*` event log with Stripe's cursor
+//! pagination and 30-day retention, and webhook endpoints that receive those events signed
+//! as Stripe signs them. Control API under `/_sandbox/stripe/`.
 
 mod control;
 mod customers;
 mod errors;
 mod list;
+pub mod notify;
 mod render;
 mod seed;
 pub mod store;
+pub mod webhook_endpoints;
 
 use std::sync::Arc;
 
@@ -32,6 +35,13 @@ pub fn routes(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .route("/stripe/v1/charges/{id}", get(list::charge_get))
         .route("/stripe/v1/events", get(list::events_get))
         .route("/stripe/v1/events/{id}", get(list::event_get))
+        .route("/stripe/v1/webhook_endpoints", get(webhook_endpoints::list_get).post(webhook_endpoints::create_post))
+        .route(
+            "/stripe/v1/webhook_endpoints/{id}",
+            get(webhook_endpoints::endpoint_get)
+                .post(webhook_endpoints::endpoint_update_post)
+                .delete(webhook_endpoints::endpoint_delete),
+        )
         .route_layer(axum::middleware::from_fn_with_state(sandbox, limits::enforce));
     let control = Router::new()
         .route("/_sandbox/stripe/reset", post(control::reset_post))

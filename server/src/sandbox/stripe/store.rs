@@ -100,6 +100,9 @@ pub struct Store {
     pub events: Vec<Event>,
     pub idempotency: HashMap<String, Saved>,
     pub touches: u64,
+    /// Sequence numbers of events not yet handed to the webhook sender (seeded events are
+    /// history and never sent).
+    pub unsent: Vec<u64>,
 }
 
 /// Events older than this are gone, as at Stripe.
@@ -138,8 +141,10 @@ impl Store {
         request: Option<(String, Option<String>)>,
     ) {
         let created = self.events.last().map_or(now, |e| e.created.max(now));
+        let seq = self.events.len() as u64 + 1;
+        self.unsent.push(seq);
         self.events.push(Event {
-            seq: self.events.len() as u64 + 1,
+            seq,
             created,
             kind,
             customer,
