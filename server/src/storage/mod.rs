@@ -42,7 +42,7 @@ pub use recipes::{Recipe, RecipeInput};
 pub use retention::Purged;
 pub use runs::{HEARTBEAT_TIMEOUT_MS, Run, RunCounts, RunLog};
 pub use sessions::SessionBackend;
-pub use webhooks::{NewWebhookEvent, WebhookEndpoint};
+pub use webhooks::{NewWebhookEvent, WebhookEndpoint, WebhookEventSummary};
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
