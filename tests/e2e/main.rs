@@ -21,6 +21,8 @@ mod support;
 mod sync;
 mod sync_http;
 mod sync_postgres;
+mod ui_queue;
+mod ui_webhooks;
 mod webhooks;
 
 use std::future::Future;
@@ -94,6 +96,8 @@ fn all_tests() -> Vec<(&'static str, TestFn)> {
         webhooks::stripe_events_trigger_runs_once,
         webhooks::generic_hmac_endpoint_round_trip,
         webhooks::webhook_endpoints_are_per_tenant,
+        ui_webhooks::webhook_endpoints_on_the_recipe_page,
+        ui_webhooks::viewers_cannot_create_or_revoke_webhooks,
     ]
 }
 
@@ -116,6 +120,8 @@ fn queue_tests() -> Vec<(&'static str, TestFn)> {
         queue::three_processes_enqueue_each_due_time_once,
         queue::old_queue_rows_are_purged_and_live_ones_kept,
         queue::a_backlog_does_not_starve_other_workspaces,
+        ui_queue::dead_jobs_are_listed_and_run_again,
+        ui_queue::viewers_see_the_queue_but_cannot_run_again,
     ]
 }
 
