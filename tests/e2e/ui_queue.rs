@@ -38,7 +38,10 @@ pub async fn dead_jobs_are_listed_and_run_again(app: TestApp) -> anyhow::Result<
     ensure!(page.contains(PROVIDER_ERROR) && page.contains("after 1 of 1 attempts"), "no provider error");
     ensure!(page.contains(&format!("href=\"/recipes/{}\"", ids[0])), "recipe not linked");
     ensure!(page.contains(&format!("href=\"/runs/{}\"", first.run_id)), "last run not linked");
-    ensure!(page.contains(&format!("action=\"/recipes/{}/run\"", ids[0])) && page.contains("Run again"), "no run again");
+    ensure!(
+        page.contains(&format!("action=\"/recipes/{}/run\"", ids[0])) && page.contains("Run again"),
+        "no run again"
+    );
     ensure!(page.contains(&format!("href=\"/recipes/{}\"", ids[1])) && page.contains("Queued"), "waiting job missing");
     ensure!(!page.contains("Another workspace"), "another workspace's job is listed");
 

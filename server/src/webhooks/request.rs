@@ -59,8 +59,7 @@ impl EndpointRequest {
         if event_id_pointer.is_some() && scheme != Some("generic") {
             return Err(problem(
                 EndpointField::EventIdPointer,
-                "The event id location applies to the generic scheme only: choose generic, or leave it empty."
-                    .into(),
+                "The event id location applies to the generic scheme only: choose generic, or leave it empty.".into(),
             ));
         }
         let scheme = match scheme {

@@ -91,9 +91,8 @@ pub async fn section(
         Ok(source) => Scheme::for_provider(&source.provider),
         Err(_) => Scheme::for_provider(""),
     };
-    let error_for = |which: EndpointField| {
-        posted.problem.as_ref().filter(|p| p.field == which).map(|p| p.message.clone())
-    };
+    let error_for =
+        |which: EndpointField| posted.problem.as_ref().filter(|p| p.field == which).map(|p| p.message.clone());
     let form = WebhookFormView {
         scheme: field(&posted.scheme, error_for(EndpointField::Scheme)),
         schemes: scheme_choices(&source_default),
@@ -155,8 +154,9 @@ pub async fn recipe_webhooks_post(
     // Shown in this answer only; from now on the secret exists only sealed.
     let secret = (!own_secret).then_some(created.secret);
     let created = NewWebhookView { url: hook_url(&state, &created.endpoint.id), secret };
-    let page = super::recipes::recipe_page(&state, &member, &id, Posted { created: Some(created), ..Posted::default() })
-        .await?;
+    let page =
+        super::recipes::recipe_page(&state, &member, &id, Posted { created: Some(created), ..Posted::default() })
+            .await?;
     Ok((StatusCode::CREATED, Html(page)).into_response())
 }
 
