@@ -73,10 +73,9 @@ fn dead_section(rows: Vec<DeadJobRow>, can_run: bool, csrf: &str) -> AnyView {
             <thead>
                 <tr>
                     <th scope="col">"Recipe"</th>
-                    <th scope="col">"Why it stopped"</th>
+                    <th scope="col">"Why it stopped, and what next"</th>
                     <th scope="col">"Trigger"</th>
                     <th scope="col">"Gave up"</th>
-                    <th scope="col">"Next step"</th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
@@ -102,17 +101,16 @@ fn dead_row(row: DeadJobRow, can_run: bool, csrf: String) -> impl IntoView {
     view! {
         <tr>
             <td>{recipe_cell(recipe)}</td>
+            // The next step sits under the error, so a narrow screen shows it without scrolling.
             <td class="error-cell">
                 <span class="error-message">{error}</span>
                 <span class="cell-sub">{tries}</span>
+                {later_run.map(later)}
+                <div class="button-row">{last_run} {run_again}</div>
             </td>
             <td class="nowrap">{trigger}</td>
             <td class="nowrap">
                 <Time ts=died />
-            </td>
-            <td>
-                {later_run.map(later)}
-                <div class="button-row">{last_run} {run_again}</div>
             </td>
         </tr>
     }

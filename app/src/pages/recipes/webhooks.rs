@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::super::runs::time_or;
-use super::super::shared::{actions_header, once_box};
+use super::super::shared::once_box;
 use crate::components::{Csrf, DataTable, Field, Time};
 use crate::models::{NewWebhookView, WebhookEventRow, WebhookFormView, WebhookRow, WebhooksView};
 
@@ -47,7 +47,6 @@ fn created_box(created: NewWebhookView) -> impl IntoView {
 }
 
 fn endpoints_table(rows: Vec<WebhookRow>, revoke: Option<(String, String)>) -> impl IntoView {
-    let show_actions = revoke.is_some();
     let rows = rows
         .into_iter()
         .map(|row| {
@@ -72,19 +71,18 @@ fn endpoints_table(rows: Vec<WebhookRow>, revoke: Option<(String, String)>) -> i
                     </form>
                 }
             });
-            let actions = show_actions.then(|| view! { <td>{action}</td> });
+            // Status and revoke sit under the URL, so a narrow screen shows them without scrolling.
             view! {
                 <tr>
                     <td class="error-cell">
                         <code class="error-message">{url}</code>
+                        <div class="button-row webhook-status">{status} {action}</div>
                     </td>
                     <td>{scheme}</td>
-                    <td>{status}</td>
                     <td class="nowrap">
                         <Time ts=created />
                     </td>
                     <td class="nowrap">{time_or(revoked, "—")}</td>
-                    {actions}
                 </tr>
             }
         })
@@ -95,10 +93,8 @@ fn endpoints_table(rows: Vec<WebhookRow>, revoke: Option<(String, String)>) -> i
                 <tr>
                     <th scope="col">"URL to give the provider"</th>
                     <th scope="col">"Signature"</th>
-                    <th scope="col">"Status"</th>
                     <th scope="col">"Created"</th>
                     <th scope="col">"Revoked"</th>
-                    {actions_header(show_actions)}
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
@@ -122,7 +118,7 @@ fn create_form(action: String, form: WebhookFormView, csrf: String) -> impl Into
     // The fragment brings the answer (the new secret, or what to fix) into view.
     let action = format!("{action}#webhooks");
     view! {
-        <form class="panel stack" method="post" action=action>
+        <form class="panel stack webhook-form" method="post" action=action>
             <Csrf token=csrf />
             <h3>"Add an endpoint"</h3>
             <div class="form-grid">
@@ -131,7 +127,7 @@ fn create_form(action: String, form: WebhookFormView, csrf: String) -> impl Into
                     <select id="webhook-scheme" name="scheme" aria-invalid=scheme_invalid>
                         {options}
                     </select>
-                    <p class="field-hint">"How the provider signs its deliveries; Hitch refuses unsigned ones."</p>
+                    <p class="field-hint">"How the provider signs its deliveries (generic: an X-Hitch-Signature HMAC header); Hitch refuses unsigned ones."</p>
                     {scheme_error}
                 </div>
                 <Field
@@ -182,7 +178,7 @@ fn events_table(rows: Vec<WebhookEventRow>) -> Option<impl IntoView> {
             })
             .collect_view();
         view! {
-            <h3>"Latest events received"</h3>
+            <h3 class="webhook-events-h">"Latest events received"</h3>
             <DataTable label="Latest webhook events">
                 <thead>
                     <tr>

@@ -34,8 +34,8 @@ pub struct Posted {
 fn scheme_label(scheme: &Scheme) -> String {
     match scheme {
         Scheme::Stripe => "Stripe".into(),
-        Scheme::HubspotV3 => "HubSpot (v3 signature)".into(),
-        Scheme::Generic { event_id_pointer: None } => "Generic HMAC (X-Hitch-Signature)".into(),
+        Scheme::HubspotV3 => "HubSpot (v3)".into(),
+        Scheme::Generic { event_id_pointer: None } => "Generic HMAC".into(),
         Scheme::Generic { event_id_pointer: Some(p) } => format!("Generic HMAC, event id at {p}"),
     }
 }
@@ -50,7 +50,7 @@ fn scheme_choices(source_default: &Scheme) -> Vec<(String, String)> {
         let scheme = EndpointRequest::parse(Some(name), None, None).ok()?.scheme?;
         Some(((*name).to_owned(), scheme_label(&scheme)))
     });
-    std::iter::once((String::new(), format!("Same as the source: {}", scheme_label(source_default))))
+    std::iter::once((String::new(), format!("Match the source ({})", scheme_label(source_default))))
         .chain(named)
         .collect()
 }
@@ -142,7 +142,6 @@ pub async fn recipe_webhooks_post(
     let request = match parsed {
         Ok(request) => request,
         Err(problem) => {
-            state.store.tenant(&member.tenant.id).recipe(&id).await?;
             posted.problem = Some(problem);
             let page = super::recipes::recipe_page(&state, &member, &id, posted).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response());
