@@ -10,11 +10,12 @@ const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/s
 viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='7' fill='%234f46e5'/%3E%3Cpath \
 d='M10 8v16M22 8v16M10 16h12' stroke='white' stroke-width='3.5' stroke-linecap='round'/%3E%3C/svg%3E";
 
-const NAV: [(Nav, &str, &str); 7] = [
+const NAV: [(Nav, &str, &str); 8] = [
     (Nav::Overview, "Overview", urls::OVERVIEW),
     (Nav::Connections, "Connections", urls::CONNECTIONS),
     (Nav::Recipes, "Recipes", urls::RECIPES),
     (Nav::Runs, "Runs", urls::RUNS),
+    (Nav::Queue, "Queue", urls::QUEUE),
     (Nav::Errors, "Errors", urls::ERRORS),
     (Nav::Alerts, "Alerts", urls::ALERTS),
     (Nav::Settings, "Settings", urls::SETTINGS),

@@ -10,6 +10,7 @@ pub const OVERVIEW: &str = "/overview";
 pub const CONNECTIONS: &str = "/connections";
 pub const RECIPES: &str = "/recipes";
 pub const RUNS: &str = "/runs";
+pub const QUEUE: &str = "/queue";
 pub const ERRORS: &str = "/errors";
 pub const ALERTS: &str = "/alerts";
 pub const SETTINGS: &str = "/settings";
@@ -94,6 +95,8 @@ pub mod recipe_routes {
     pub const EDIT: &str = "/recipes/{id}/edit";
     pub const RUN: &str = "/recipes/{id}/run";
     pub const DELETE: &str = "/recipes/{id}/delete";
+    pub const WEBHOOKS: &str = "/recipes/{id}/webhooks";
+    pub const WEBHOOK_REVOKE: &str = "/recipes/{id}/webhooks/revoke";
     pub const RUN_SHOW: &str = "/runs/{id}";
 }
 
@@ -101,6 +104,7 @@ pub fn recipe(id: &str) -> String {
     format!("/recipes/{id}")
 }
 
+/// `/recipes/{id}/{action}` for edit, run, delete, webhooks, webhooks/revoke.
 pub fn recipe_action(id: &str, action: &str) -> String {
     format!("/recipes/{id}/{action}")
 }

@@ -22,6 +22,8 @@ mod support;
 mod sync;
 mod sync_http;
 mod sync_postgres;
+mod ui_queue;
+mod ui_webhooks;
 mod webhooks;
 
 use std::future::Future;
@@ -97,6 +99,8 @@ fn all_tests() -> Vec<(&'static str, TestFn)> {
         webhooks::webhook_endpoints_are_per_tenant,
         sandbox_webhooks::hubspot_changes_reach_hitch_as_signed_webhooks,
         sandbox_webhooks::stripe_changes_reach_hitch_as_signed_webhooks,
+        ui_webhooks::webhook_endpoints_on_the_recipe_page,
+        ui_webhooks::viewers_cannot_create_or_revoke_webhooks,
     ]
 }
 
@@ -119,6 +123,8 @@ fn queue_tests() -> Vec<(&'static str, TestFn)> {
         queue::three_processes_enqueue_each_due_time_once,
         queue::old_queue_rows_are_purged_and_live_ones_kept,
         queue::a_backlog_does_not_starve_other_workspaces,
+        ui_queue::dead_jobs_are_listed_and_run_again,
+        ui_queue::viewers_see_the_queue_but_cannot_run_again,
     ]
 }
 

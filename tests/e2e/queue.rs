@@ -9,10 +9,17 @@ use hitch::domain::{Email, TenantName};
 use hitch::storage::{RecipeInput, Store, TenantId, new_id};
 use hitch_tests::TestApp;
 
-async fn recipes(store: &Store, n: usize, trigger: &str) -> anyhow::Result<(TenantId, Vec<String>)> {
+pub async fn recipes(store: &Store, n: usize, trigger: &str) -> anyhow::Result<(TenantId, Vec<String>)> {
     let name = TenantName::parse("Queue").map_err(anyhow::Error::msg)?;
     let email = Email::parse(&format!("q{}@q.test", new_id())).map_err(anyhow::Error::msg)?;
     let (tenant, _) = store.create_tenant_with_owner(&name, &email, "h").await?;
+    let ids = recipes_in(store, &tenant.id, n, trigger).await?;
+    Ok((tenant.id, ids))
+}
+
+/// `n` recipes named r0, r1, … in a workspace, their ends left unconnected (the queue does
+/// not look at them).
+pub async fn recipes_in(store: &Store, tenant: &TenantId, n: usize, trigger: &str) -> anyhow::Result<Vec<String>> {
     let mut ids = Vec::new();
     for i in 0..n {
         let input = RecipeInput {
@@ -30,10 +37,10 @@ async fn recipes(store: &Store, n: usize, trigger: &str) -> anyhow::Result<(Tena
             scheduled: trigger.contains("interval") || trigger.contains("cron"),
         };
         let id = new_id();
-        store.tenant(&tenant.id).create_recipe(&id, &input, None).await?;
+        store.tenant(tenant).create_recipe(&id, &input, None).await?;
         ids.push(id);
     }
-    Ok((tenant.id, ids))
+    Ok(ids)
 }
 
 pub async fn claims_are_exclusive_and_leases_expire(app: TestApp) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@ pub mod invitation;
 pub mod login;
 pub mod members;
 pub mod overview;
+pub mod queue;
 pub mod recipes;
 pub mod runs;
 pub mod section;

@@ -8,6 +8,7 @@ pub mod extractors;
 mod health;
 mod hooks;
 pub mod ui;
+pub mod webhook_endpoints;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -71,8 +72,11 @@ pub fn router(state: AppState) -> Router {
         .route(recipe::EDIT, get(ui::recipes::recipe_edit_get).post(ui::recipes::recipe_edit_post))
         .route(recipe::RUN, post(ui::recipes::recipe_run_post))
         .route(recipe::DELETE, post(ui::recipes::recipe_delete_post))
+        .route(recipe::WEBHOOKS, get(ui::webhooks::recipe_webhooks_get).post(ui::webhooks::recipe_webhooks_post))
+        .route(recipe::WEBHOOK_REVOKE, post(ui::webhooks::recipe_webhooks_revoke_post))
         .route(urls::RUNS, get(ui::runs::runs_get))
         .route(recipe::RUN_SHOW, get(ui::runs::run_get))
+        .route(urls::QUEUE, get(ui::queue::queue_get))
         .route(urls::ERRORS, get(ui::runs::errors_get))
         .route(urls::ALERTS, get(ui::sections::alerts_get))
         .route(urls::SETTINGS, get(ui::settings::settings_get).post(ui::settings::settings_post))

@@ -46,7 +46,7 @@ pub use retention::Purged;
 pub use runs::{HEARTBEAT_TIMEOUT_MS, Run, RunCounts, RunLog};
 pub use sessions::SessionBackend;
 pub use slots::DEFAULT_MAX_CONCURRENT_RUNS;
-pub use webhooks::{NewWebhookEvent, WebhookEndpoint};
+pub use webhooks::{NewWebhookEvent, WebhookEndpoint, WebhookEventSummary};
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

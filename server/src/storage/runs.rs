@@ -231,6 +231,23 @@ impl TenantStore<'_> {
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 
+    /// The latest run a job made (a job retried after a failure makes one per attempt).
+    #[tracing::instrument(skip_all)]
+    pub async fn last_run_of_job(&self, job: &super::Job) -> StoreResult<Option<Run>> {
+        // By recipe as well, so the recipe's index narrows the search.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM runs WHERE tenant_id = $1 AND recipe_id = $2 AND job_id = $3
+             ORDER BY queued_at DESC LIMIT 1"
+        );
+        let row = sqlx::query(&sql)
+            .bind(&self.tenant_id.0)
+            .bind(job.recipe_id.as_deref().unwrap_or_default())
+            .bind(&job.id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
     /// Runs that started since `since` (for the overview).
     #[tracing::instrument(skip_all)]
     pub async fn run_count_since(&self, since: i64) -> StoreResult<i64> {

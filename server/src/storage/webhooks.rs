@@ -37,6 +37,17 @@ pub struct NewWebhookEvent {
     pub payload: String,
 }
 
+/// A stored event as a person looks at it (the payload stays in storage).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEventSummary {
+    pub endpoint_id: String,
+    pub event_id: String,
+    pub kind: String,
+    pub received_at: i64,
+    /// The run it triggered or joined, once queued.
+    pub run_id: Option<String>,
+}
+
 const COLUMNS: &str = "tenant_id, id, recipe_id, scheme, secret, created_at, revoked_at";
 
 fn from_row(row: &AnyRow) -> Result<WebhookEndpoint, sqlx::Error> {
@@ -187,6 +198,31 @@ impl TenantStore<'_> {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The latest events received by any of a recipe's endpoints, newest first.
+    #[tracing::instrument(skip_all)]
+    pub async fn recent_webhook_events(&self, recipe_id: &str, limit: i64) -> StoreResult<Vec<WebhookEventSummary>> {
+        let rows = sqlx::query(
+            "SELECT e.endpoint_id, e.event_id, e.kind, e.received_at, e.run_id FROM webhook_events e
+             JOIN webhook_endpoints w ON w.tenant_id = e.tenant_id AND w.id = e.endpoint_id
+             WHERE e.tenant_id = $1 AND w.recipe_id = $2 ORDER BY e.received_at DESC, e.id DESC LIMIT $3",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(recipe_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let summary = |r: &AnyRow| {
+            Ok(WebhookEventSummary {
+                endpoint_id: get_str(r, "endpoint_id")?,
+                event_id: get_str(r, "event_id")?,
+                kind: get_str(r, "kind")?,
+                received_at: get_i64(r, "received_at")?,
+                run_id: sqlx::Row::try_get::<Option<String>, _>(r, "run_id")?,
+            })
+        };
+        Ok(rows.iter().map(summary).collect::<Result<_, sqlx::Error>>()?)
     }
 
     /// How many events an endpoint has stored.

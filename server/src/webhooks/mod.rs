@@ -14,6 +14,7 @@
 
 mod generic;
 mod hubspot;
+mod request;
 mod secret;
 mod stripe;
 #[cfg(test)]
@@ -31,6 +32,7 @@ pub use generic::{
     sign_generic,
 };
 pub use hubspot::{HUBSPOT_SIGNATURE_HEADER, HUBSPOT_TIMESTAMP_HEADER, decode_hubspot_uri, sign_hubspot_v3};
+pub use request::{EndpointField, EndpointProblem, EndpointRequest, MAX_SECRET_LEN, MIN_SECRET_LEN, SCHEME_NAMES};
 pub use secret::generate_endpoint_secret;
 pub use stripe::{STRIPE_SIGNATURE_HEADER, sign_stripe};
 

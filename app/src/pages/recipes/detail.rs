@@ -1,9 +1,10 @@
 //! One recipe: where it reads and writes, how fields map, where the incremental sync stands,
-//! its recent runs, and (for editors) run now, edit and delete.
+//! its recent runs, its webhook endpoints, and (for editors) run now, edit and delete.
 
 use leptos::prelude::*;
 
 use super::super::runs::{back_link, runs_table};
+use super::webhooks::webhooks_section;
 use super::{delete_policy_label, mode_label};
 use crate::components::{Csrf, DataTable, EmptyState};
 use crate::models::{Chrome, RecipeView};
@@ -28,12 +29,14 @@ pub fn render_recipe(chrome: Chrome, view: RecipeView) -> String {
             run_action,
             edit_href,
             delete_action,
+            webhooks,
         } = view;
         let full = mode_label(&mode) == "Full refresh";
         let next_runs = (!next_runs.is_empty()).then(|| {
             let when = next_runs.join(", ");
             view! { <span class="field-hint">" · next: " {when}</span> }
         });
+        let webhooks = webhooks_section(webhooks, csrf.clone());
         let actions = can_edit.then(|| {
             let csrf_delete = csrf.clone();
             let confirm =
@@ -128,6 +131,7 @@ pub fn render_recipe(chrome: Chrome, view: RecipeView) -> String {
                 <h2 id="runs-h">"Recent runs"</h2>
                 {runs}
             </section>
+            {webhooks}
         }
     })
 }

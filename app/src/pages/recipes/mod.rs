@@ -4,6 +4,7 @@
 mod detail;
 mod form;
 mod list;
+mod webhooks;
 
 pub use detail::render_recipe;
 pub use form::render_form;

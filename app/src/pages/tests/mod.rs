@@ -8,7 +8,9 @@ use crate::models::*;
 
 mod connections;
 mod fixtures;
+mod queue;
 mod recipes;
+mod webhooks;
 use fixtures::*;
 
 const CSRF_INPUT: &str = r#"<input type="hidden" name="csrf" value="tok123">"#;

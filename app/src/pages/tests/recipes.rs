@@ -235,6 +235,7 @@ pub(super) fn recipe_view() -> RecipeView {
         run_action: urls::recipe_action("r1", "run"),
         edit_href: urls::recipe_action("r1", "edit"),
         delete_action: urls::recipe_action("r1", "delete"),
+        webhooks: super::webhooks::webhooks_view(),
     }
 }
 
@@ -493,7 +494,8 @@ fn preview_shows_what_would_be_written_and_what_not() {
 fn recipe_page_actions_and_runs() {
     let html = recipes::render_recipe(recipes_nav(), recipe_view());
     assert_forms_have_csrf(&html);
-    assert_eq!(post_forms_with_csrf(&html), 2);
+    // Run now, delete, and the webhooks section's create and (one active endpoint) revoke.
+    assert_eq!(post_forms_with_csrf(&html), 4);
     let main = main_of(&html);
     assert!(main.contains("<h1>HubSpot contacts → Mailchimp</h1>"));
     assert!(main.contains(r#"action="/recipes/r1/run""#));
@@ -511,6 +513,7 @@ fn recipe_page_actions_and_runs() {
 
     let mut view = recipe_view();
     view.can_edit = false;
+    view.webhooks.can_edit = false;
     view.cursor = None;
     view.runs.clear();
     let html = recipes::render_recipe(recipes_nav(), view);

@@ -8,18 +8,13 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::auth::ApiPrincipal;
-use crate::auth::tokens;
 use crate::domain::Role;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::extractors::ClientIp;
+use crate::http::webhook_endpoints::{self as endpoints, hook_url};
 use crate::state::AppState;
 use crate::storage::WebhookEndpoint;
-use crate::webhooks::{Scheme, generate_endpoint_secret};
-
-/// Bounds for a secret the user brings (HubSpot's app client secret): long enough to be a
-/// real key, short enough to be one.
-const MIN_SECRET_LEN: usize = 16;
-const MAX_SECRET_LEN: usize = 512;
+use crate::webhooks::EndpointRequest;
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct WebhookOut {
@@ -65,7 +60,7 @@ fn out(state: &AppState, endpoint: &WebhookEndpoint) -> WebhookOut {
     WebhookOut {
         id: endpoint.id.clone(),
         recipe_id: endpoint.recipe_id.clone(),
-        url: state.settings.absolute_url(&format!("/hooks/{}", endpoint.id)),
+        url: hook_url(state, &endpoint.id),
         scheme: serde_json::from_str(&endpoint.scheme).unwrap_or(Value::Null),
         status: if endpoint.revoked_at.is_some() { "revoked" } else { "active" },
         created_at: super::rfc3339_secs(endpoint.created_at),
@@ -74,35 +69,22 @@ fn out(state: &AppState, endpoint: &WebhookEndpoint) -> WebhookOut {
 }
 
 /// The body is optional, so it is read as bytes: empty means "all defaults".
-fn parse_body(body: &[u8]) -> Result<(Option<Scheme>, Option<String>), ApiError> {
+fn parse_body(body: &[u8]) -> Result<EndpointRequest, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok((None, None));
+        return Ok(EndpointRequest { scheme: None, secret: None });
     }
     let value: Value =
         serde_json::from_slice(body).map_err(|_| ApiError::BadRequest("The body is not valid JSON.".into()))?;
     let Some(object) = value.as_object() else {
         return Err(ApiError::Validation("The body must be a JSON object.".into()));
     };
-    let secret = match object.get("secret") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if (MIN_SECRET_LEN..=MAX_SECRET_LEN).contains(&s.len()) => Some(s.clone()),
-        Some(_) => {
-            return Err(ApiError::Validation(format!(
-                "secret must be a string of {MIN_SECRET_LEN} to {MAX_SECRET_LEN} characters."
-            )));
-        }
+    let text = |key: &str| match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(ApiError::Validation(format!("{key} must be a string."))),
     };
-    let scheme = match object.get("scheme") {
-        None | Some(Value::Null) => None,
-        Some(_) => Some(
-            serde_json::from_value::<Scheme>(value.clone())
-                .map_err(|e| ApiError::Validation(format!("scheme must be stripe, hubspot_v3 or generic: {e}")))?,
-        ),
-    };
-    if let Some(scheme) = &scheme {
-        scheme.validate().map_err(ApiError::Validation)?;
-    }
-    Ok((scheme, secret))
+    EndpointRequest::parse(text("scheme")?, text("event_id_pointer")?, text("secret")?)
+        .map_err(|problem| ApiError::Validation(problem.message))
 }
 
 /// Creates an endpoint that runs the recipe when a signed event arrives. Without a body
@@ -119,27 +101,11 @@ pub async fn webhooks_create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
     principal.require(Role::Editor, "creating webhooks")?;
-    let (chosen, given_secret) = parse_body(&body)?;
-    let scope = state.store.tenant(&principal.tenant.id);
-    let recipe = scope.recipe(&recipe_id).await?;
-    let scheme = match chosen {
-        Some(scheme) => scheme,
-        None => {
-            let source = scope.connection(&recipe.source_connection_id).await?;
-            Scheme::for_provider(&source.provider)
-        }
-    };
-    let secret = given_secret.unwrap_or_else(|| generate_endpoint_secret(&scheme));
-    let id = tokens::generate("wh_");
-    let sealed = state
-        .secrets
-        .seal(secret.as_bytes(), &WebhookEndpoint::secret_context(&principal.tenant.id, &id))
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("sealing a webhook secret: {e}")))?;
-    let scheme_json = serde_json::to_string(&scheme).map_err(|e| ApiError::Internal(e.into()))?;
-    let endpoint = scope.create_webhook_endpoint(&id, &recipe.id, &scheme_json, &sealed).await?;
-    // The endpoint id is a credential (it is the URL), so the audit names only its start.
-    scope.audit(&principal.audit(&ip, "webhook.created", &recipe.name, &short(&id))).await?;
-    Ok((StatusCode::CREATED, Json(WebhookCreated { webhook: out(&state, &endpoint), secret })))
+    let request = parse_body(&body)?;
+    let audit = |action: &str, target: &str, detail: &str| principal.audit(&ip, action, target, detail);
+    let created = endpoints::create(&state, &principal.tenant.id, &recipe_id, request, &audit).await?;
+    let webhook = out(&state, &created.endpoint);
+    Ok((StatusCode::CREATED, Json(WebhookCreated { webhook, secret: created.secret })))
 }
 
 #[utoipa::path(get, path = "/api/v1/recipes/{id}/webhooks", tag = "webhooks", security(("bearer" = [])),
@@ -166,13 +132,7 @@ pub async fn webhooks_delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Role::Editor, "revoking webhooks")?;
-    let scope = state.store.tenant(&principal.tenant.id);
-    let endpoint = scope.revoke_webhook_endpoint(&id).await?;
-    scope.audit(&principal.audit(&ip, "webhook.revoked", &endpoint.recipe_id, &short(&id))).await?;
+    let audit = |action: &str, target: &str, detail: &str| principal.audit(&ip, action, target, detail);
+    endpoints::revoke(&state, &principal.tenant.id, &id, &audit).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Enough of an endpoint id to tell endpoints apart in the audit log, not enough to call it.
-fn short(id: &str) -> String {
-    format!("{}…", id.chars().take(10).collect::<String>())
 }

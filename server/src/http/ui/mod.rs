@@ -9,6 +9,7 @@ pub mod error_page;
 pub mod invitations;
 pub mod members;
 pub mod overview;
+pub mod queue;
 mod recipe_form;
 pub mod recipes;
 mod rows;
@@ -17,6 +18,7 @@ pub mod runs;
 pub mod sections;
 pub mod settings;
 pub mod support;
+pub mod webhooks;
 
 use axum::response::Redirect;
 

@@ -11,6 +11,7 @@ use hitch_app::{pages, urls};
 
 use super::recipe_form::{Posted, choices, field_state, rows_for, rows_from_mapping};
 use super::run_views::{self, row};
+use super::webhooks;
 use super::{NoFields, redirect_with};
 use crate::domain::Role;
 use crate::error::AppError;
@@ -324,8 +325,18 @@ pub async fn recipe_get(
     member: Member,
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
+    Ok(Html(recipe_page(&state, &member, &id, webhooks::Posted::default()).await?))
+}
+
+/// One recipe's page, with what its webhook form just posted (if anything).
+pub(super) async fn recipe_page(
+    state: &AppState,
+    member: &Member,
+    id: &str,
+    posted: webhooks::Posted,
+) -> Result<String, AppError> {
     let scope = state.store.tenant(&member.tenant.id);
-    let recipe = scope.recipe(&id).await?;
+    let recipe = scope.recipe(id).await?;
     let spec = RecipeSpec::from_recipe(&recipe).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     let end = |conn_id: &str, object: &str| {
         let scope = &scope;
@@ -350,14 +361,15 @@ pub async fn recipe_get(
         cursor: recipe.cursor.clone(),
         schedule: spec.trigger.describe(),
         next_runs: spec.trigger.next_runs(chrono::Utc::now(), 3, tz).into_iter().map(|(_, s)| s).collect(),
-        runs: scope.runs(Some(&id), 20).await?.iter().map(|r| row(r, &recipe.name, tz, now)).collect(),
+        runs: scope.runs(Some(id), 20).await?.iter().map(|r| row(r, &recipe.name, tz, now)).collect(),
         can_edit: member.role.can_edit(),
-        run_action: urls::recipe_action(&id, "run"),
-        edit_href: urls::recipe_action(&id, "edit"),
-        delete_action: urls::recipe_action(&id, "delete"),
+        run_action: urls::recipe_action(id, "run"),
+        edit_href: urls::recipe_action(id, "edit"),
+        delete_action: urls::recipe_action(id, "delete"),
+        webhooks: webhooks::section(state, member, &scope, &recipe, posted).await?,
     };
     let chrome = chrome::for_user(&member.me, &recipe.name, Nav::Recipes).await?;
-    Ok(Html(pages::recipes::render_recipe(chrome, view)))
+    Ok(pages::recipes::render_recipe(chrome, view))
 }
 
 pub async fn recipe_run_post(

@@ -1,12 +1,19 @@
 //! Plain view models the server fills in. Pages are pure functions of these: no storage, no HTTP.
 
-/// One of the seven sections in the navigation, or none (sign-in, error and support pages).
+mod queue;
+mod webhooks;
+
+pub use queue::{DeadJobRow, JobRecipe, LaterRun, QueueView, WaitingJobRow};
+pub use webhooks::{NewWebhookView, WebhookEventRow, WebhookFormView, WebhookRow, WebhooksView};
+
+/// One of the eight sections in the navigation, or none (sign-in, error and support pages).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Nav {
     Overview,
     Connections,
     Recipes,
     Runs,
+    Queue,
     Errors,
     Alerts,
     Settings,
@@ -628,4 +635,5 @@ pub struct RecipeView {
     pub run_action: String,
     pub edit_href: String,
     pub delete_action: String,
+    pub webhooks: WebhooksView,
 }
