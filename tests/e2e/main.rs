@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod connections;
 mod isolation;
+mod limits;
 mod log_capture;
 mod members;
 mod node_peers;
@@ -123,6 +124,9 @@ fn queue_tests() -> Vec<(&'static str, TestFn)> {
         queue::three_processes_enqueue_each_due_time_once,
         queue::old_queue_rows_are_purged_and_live_ones_kept,
         queue::a_backlog_does_not_starve_other_workspaces,
+        limits::a_provider_that_answers_429_for_ever_ends_as_a_dead_job,
+        limits::a_connection_runs_at_most_its_limit_at_once,
+        limits::request_budgets_are_shared_by_processes,
         ui_queue::dead_jobs_are_listed_and_run_again,
         ui_queue::viewers_see_the_queue_but_cannot_run_again,
     ]

@@ -22,8 +22,15 @@ pub struct Setup {
 }
 
 pub async fn setup(app: TestApp) -> anyhow::Result<Setup> {
+    setup_with(app, &[]).await
+}
+
+/// [`setup`] with more settings for the server, e.g. `HITCH_WORKERS=0`.
+pub async fn setup_with(app: TestApp, extra_env: &[(&str, &str)]) -> anyhow::Result<Setup> {
     let (sandbox, guard) = sandbox().await?;
-    let app = app.with_sandbox(&sandbox).await?;
+    let mut env = vec![("HITCH_PROVIDERS_SANDBOX", sandbox.as_str()), ("HITCH_PROVIDER_TIMEOUT_SECS", "3")];
+    env.extend_from_slice(extra_env);
+    let app = app.sibling(&env).await?;
     app.signup("Acme", "owner@acme.test").await?;
     let token = app.token("acme", Role::Admin).await?;
     Ok(Setup { app, token, sandbox, _guard: guard })

@@ -34,7 +34,7 @@ pub enum Kind {
     /// Holds the request 30 s, then answers 504.
     #[serde(rename = "timeout")]
     Timeout,
-    /// 429 with `Retry-After: 2`.
+    /// 429 with `Retry-After` (the fault's `retry_after_secs`, default 2).
     #[serde(rename = "429")]
     RateLimited,
 }
@@ -46,21 +46,29 @@ pub struct Fault {
     pub kind: Kind,
     #[serde(default = "one")]
     pub count: u32,
+    /// For 429: the Retry-After it asks for.
+    #[serde(default = "two")]
+    pub retry_after_secs: u32,
+}
+
+fn two() -> u32 {
+    2
 }
 
 fn one() -> u32 {
     1
 }
 
-/// Takes one use of the first fault queued for this provider and endpoint.
-pub fn take(faults: &mut Vec<Fault>, provider: &str, endpoint: Endpoint) -> Option<Kind> {
+/// Takes one use of the first fault queued for this provider and endpoint: its kind, and the
+/// Retry-After a 429 asks for.
+pub fn take(faults: &mut Vec<Fault>, provider: &str, endpoint: Endpoint) -> Option<(Kind, u32)> {
     let i = faults.iter().position(|f| f.provider == provider && f.endpoint == endpoint && f.count > 0)?;
-    let kind = faults[i].kind;
+    let taken = (faults[i].kind, faults[i].retry_after_secs);
     faults[i].count -= 1;
     if faults[i].count == 0 {
         faults.remove(i);
     }
-    Some(kind)
+    Some(taken)
 }
 
 /// Which provider and endpoint a sandbox path belongs to; `None` for the consent page and
@@ -78,7 +86,7 @@ fn classify(path: &str) -> Option<(&str, Endpoint)> {
 pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next: Next) -> Response {
     let kind = classify(request.uri().path())
         .and_then(|(provider, endpoint)| take(&mut sandbox.shared.lock().faults, provider, endpoint));
-    let Some(kind) = kind else {
+    let Some((kind, retry_after)) = kind else {
         return next.run(request).await;
     };
     tracing::info!(path = %request.uri().path(), ?kind, "sandbox: injecting a fault");
@@ -95,10 +103,10 @@ pub async fn inject(State(sandbox): State<Arc<Sandbox>>, request: Request, next:
         }
         Kind::RateLimited => (
             StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "2")],
+            [(header::RETRY_AFTER, retry_after.to_string())],
             axum::Json(serde_json::json!({
                 "error": "rate_limited",
-                "message": "Too many requests; retry after 2 seconds.",
+                "message": format!("Too many requests; retry after {retry_after} seconds."),
             })),
         )
             .into_response(),
@@ -136,10 +144,16 @@ mod tests {
 
     #[test]
     fn faults_are_used_up_in_order() {
-        let mut q = vec![Fault { provider: "xero".into(), endpoint: Endpoint::Api, kind: Kind::Garbage, count: 2 }];
+        let mut q = vec![Fault {
+            provider: "xero".into(),
+            endpoint: Endpoint::Api,
+            kind: Kind::Garbage,
+            count: 2,
+            retry_after_secs: 2,
+        }];
         assert_eq!(take(&mut q, "xero", Endpoint::Token), None);
-        assert_eq!(take(&mut q, "xero", Endpoint::Api), Some(Kind::Garbage));
-        assert_eq!(take(&mut q, "xero", Endpoint::Api), Some(Kind::Garbage));
+        assert_eq!(take(&mut q, "xero", Endpoint::Api), Some((Kind::Garbage, 2)));
+        assert_eq!(take(&mut q, "xero", Endpoint::Api), Some((Kind::Garbage, 2)));
         assert_eq!(take(&mut q, "xero", Endpoint::Api), None);
         assert!(q.is_empty());
     }

@@ -57,7 +57,7 @@ impl TenantStore<'_> {
     /// none is free; one will be in about that long (or the provider's pause ends then).
     #[tracing::instrument(skip_all)]
     pub async fn take_request(&self, connection_id: &str, rate: RequestRate) -> StoreResult<Option<i64>> {
-        for _ in 0..2 {
+        for _ in 0..3 {
             let now = now_ms();
             let sql = format!(
                 "UPDATE request_budgets SET tokens = {LEVEL} - {ONE}, used = used + 1,
@@ -95,22 +95,19 @@ impl TenantStore<'_> {
                     let refill = ((ONE - level).max(0) + per_ms - 1) / per_ms;
                     return Ok(Some((blocked_until - now).max(refill).max(1)));
                 }
-                // First use: a full bucket, less this request. Another process may create it
-                // at the same moment; then the UPDATE above takes from theirs.
+                // First use: a full bucket (another process may create it at the same
+                // moment; either way the UPDATE, again, takes from the one that exists).
                 None => {
-                    let created = sqlx::query(
-                        "INSERT INTO request_budgets (connection_id, tenant_id, tokens, refilled_at, used)
-                         VALUES ($1, $2, $3, $4, 1) ON CONFLICT DO NOTHING",
+                    sqlx::query(
+                        "INSERT INTO request_budgets (connection_id, tenant_id, tokens, refilled_at)
+                         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                     )
                     .bind(connection_id)
                     .bind(&self.tenant_id.0)
-                    .bind(rate.capacity() - ONE)
+                    .bind(rate.capacity())
                     .bind(now)
                     .execute(self.pool())
                     .await?;
-                    if created.rows_affected() == 1 {
-                        return Ok(None);
-                    }
                 }
             }
         }

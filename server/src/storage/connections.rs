@@ -64,6 +64,8 @@ pub struct Connection {
     pub last_check_ok: Option<bool>,
     pub last_check_ms: Option<i64>,
     pub last_check_message: String,
+    /// Runs that may use it at once; `None`: [`super::DEFAULT_MAX_CONCURRENT_RUNS`].
+    pub max_concurrent_runs: Option<i64>,
     pub created_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -128,7 +130,7 @@ pub struct SealedRow {
 
 const COLUMNS: &str = "tenant_id, id, provider, label, auth_kind, status, status_reason, account_id, account_name, \
      base_url, credentials, key_id, secret_hint, access_expires_at, last_checked_at, last_check_ok, last_check_ms, \
-     last_check_message, created_by, created_at, updated_at";
+     last_check_message, max_concurrent_runs, created_by, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Connection, sqlx::Error> {
     let opt_str = |col: &str| sqlx::Row::try_get::<Option<String>, _>(row, col);
@@ -151,6 +153,7 @@ fn from_row(row: &AnyRow) -> Result<Connection, sqlx::Error> {
         last_check_ok: get_opt_i64(row, "last_check_ok")?.map(|v| v != 0),
         last_check_ms: get_opt_i64(row, "last_check_ms")?,
         last_check_message: get_str(row, "last_check_message")?,
+        max_concurrent_runs: super::get_opt_i64(row, "max_concurrent_runs")?,
         created_by: opt_str("created_by")?,
         created_at: get_i64(row, "created_at")?,
         updated_at: get_i64(row, "updated_at")?,
@@ -256,6 +259,23 @@ impl TenantStore<'_> {
         .bind(now_ms())
         .execute(self.pool())
         .await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn set_max_concurrent_runs(&self, id: &str, limit: i64) -> StoreResult<()> {
+        let updated = sqlx::query(
+            "UPDATE connections SET max_concurrent_runs = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(id)
+        .bind(limit)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     #[tracing::instrument(skip_all)]

@@ -36,7 +36,31 @@ pub struct ConnectionOut {
     pub last_checked_at: Option<String>,
     pub last_check_ok: Option<bool>,
     pub last_check_message: String,
+    /// Runs that may use this connection at the same time, across all processes.
+    pub max_concurrent_runs: i64,
+    /// The provider's request budget as this connection has used it (on a single
+    /// connection's GET, when the provider has a rate limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_budget: Option<RequestBudgetOut>,
     pub created_at: String,
+}
+
+/// One provider account's request budget, shared by every run in every process.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RequestBudgetOut {
+    /// The documented limit: `requests` per `per_seconds`.
+    pub requests: u32,
+    pub per_seconds: u32,
+    /// Requests that can be made right now.
+    pub available: i64,
+    /// Requests made through the budget so far.
+    pub used: i64,
+    /// Time runs spent waiting for the budget, in total.
+    pub waited_ms: i64,
+    /// Times the provider answered 429 anyway.
+    pub rate_limited: i64,
+    /// The provider asked for a pause until then.
+    pub paused_until: Option<String>,
 }
 
 impl From<Connection> for ConnectionOut {
@@ -55,6 +79,8 @@ impl From<Connection> for ConnectionOut {
             last_checked_at: c.last_checked_at.map(super::rfc3339_secs),
             last_check_ok: c.last_check_ok,
             last_check_message: c.last_check_message,
+            max_concurrent_runs: c.max_concurrent_runs.unwrap_or(crate::storage::DEFAULT_MAX_CONCURRENT_RUNS),
+            request_budget: None,
             created_at: super::rfc3339_secs(c.created_at),
         }
     }
@@ -90,6 +116,8 @@ pub struct ConnectionPatch {
     pub label: Option<String>,
     /// false disables the connection (nothing uses it until enabled again).
     pub enabled: Option<bool>,
+    /// Runs that may use it at the same time, 1 to 64 (default 4).
+    pub max_concurrent_runs: Option<i64>,
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema, Default)]
@@ -188,7 +216,23 @@ pub async fn connections_get(
     principal: ApiPrincipal,
     Path(id): Path<String>,
 ) -> Result<Json<ConnectionOut>, ApiError> {
-    Ok(Json(state.store.tenant(&principal.tenant.id).connection(&id).await?.into()))
+    let scope = state.store.tenant(&principal.tenant.id);
+    let connection = scope.connection(&id).await?;
+    let rate = state.catalog.get(&connection.provider).and_then(|p| p.rate_limit);
+    let mut out = ConnectionOut::from(connection);
+    if let Some(rate) = rate {
+        let used = scope.budget_use(&id, rate).await?;
+        out.request_budget = Some(RequestBudgetOut {
+            requests: rate.requests,
+            per_seconds: rate.per_seconds,
+            available: used.as_ref().map_or(i64::from(rate.requests), |u| u.available),
+            used: used.as_ref().map_or(0, |u| u.used),
+            waited_ms: used.as_ref().map_or(0, |u| u.waited_ms),
+            rate_limited: used.as_ref().map_or(0, |u| u.limited),
+            paused_until: used.and_then(|u| u.blocked_until).map(super::rfc3339_secs),
+        });
+    }
+    Ok(Json(out))
 }
 
 /// Runs the provider's cheap authenticated call (refreshing the token first if needed) and
@@ -241,11 +285,25 @@ pub async fn connections_patch(
     let scope = state.store.tenant(&principal.tenant.id);
     let connection = scope.connection(&id).await?;
     let new_label = patch.label.as_deref().map(label).transpose()?;
+    // Everything is checked before anything is changed.
+    if let Some(limit) = patch.max_concurrent_runs
+        && !(1..=64).contains(&limit)
+    {
+        return Err(ApiError::Validation(format!("max_concurrent_runs must be 1 to 64 runs at once, got {limit}.")));
+    }
+    if patch.enabled.is_some() && connection.status == ConnectionStatus::Pending {
+        return Err(ApiError::Conflict("Finish the sign-in before enabling or disabling this connection.".into()));
+    }
     if let Some(new_label) = &new_label {
         scope.rename_connection(&id, new_label).await?;
         scope
             .audit(&principal.audit(&ip, "connection.renamed", new_label, &format!("was {}", connection.label)))
             .await?;
+    }
+    if let Some(limit) = patch.max_concurrent_runs {
+        scope.set_max_concurrent_runs(&id, limit).await?;
+        let detail = format!("{limit} runs at once");
+        scope.audit(&principal.audit(&ip, "connection.limit_changed", &connection.label, &detail)).await?;
     }
     if let Some(enabled) = patch.enabled {
         let (status, action) = if enabled {
@@ -253,9 +311,6 @@ pub async fn connections_patch(
         } else {
             (ConnectionStatus::Disabled, "connection.disabled")
         };
-        if connection.status == ConnectionStatus::Pending {
-            return Err(ApiError::Conflict("Finish the sign-in before enabling or disabling this connection.".into()));
-        }
         scope.set_connection_status(&id, status, "").await?;
         scope.connection_event(&id, if enabled { "enabled" } else { "disabled" }, "").await?;
         scope.audit(&principal.audit(&ip, action, &connection.label, "")).await?;

@@ -27,7 +27,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         ErrorBody, ErrorDetail, me::Me, me::TenantInfo, me::TokenInfo,
         members::MemberOut, members::MemberList, members::MemberPatch,
         providers::ProviderOut, providers::ProviderList, providers::FieldOut,
-        connections::ConnectionOut, connections::ConnectionList, connections::NewConnection, connections::Created,
+        connections::ConnectionOut, connections::RequestBudgetOut, connections::ConnectionList, connections::NewConnection, connections::Created,
         connections::ConnectionPatch, connections::Reconnect, connections::TestResult,
         crate::sync::recipes::RecipeSpec, crate::sync::recipes::PreviewRecord, recipes::RecipeOut, recipes::RecipeList,
         recipes::Preview, recipes::RunStarted, runs::RunOut, runs::RunList, runs::LogLine, runs::RunLogs,
