@@ -73,6 +73,11 @@ impl Rows<'_> {
 
     async fn waiting(&self, job: &Job) -> Result<WaitingJobRow, AppError> {
         let (status, label) = match job.status.as_str() {
+            // Parked by a worker that found a connection at its limit of runs at once.
+            "running" if job.lease_owner.is_none() => (
+                Status::Pending,
+                "waiting for a free slot: a connection it uses is running as many jobs as it allows".to_owned(),
+            ),
             "running" if job.lease_until.is_some_and(|until| until < self.now) => {
                 (Status::Pending, "stalled: its worker stopped; another worker takes it over".to_owned())
             }
