@@ -101,6 +101,27 @@ pub async fn a_provider_that_answers_429_for_ever_ends_as_a_dead_job(app: TestAp
     s.app.stop().await
 }
 
+/// A provider asking for a long pause (Retry-After: 2 minutes) is not waited out inside the
+/// run, and the job's next attempt comes after the pause, not after the usual backoff.
+pub async fn a_long_retry_after_moves_the_next_attempt(app: TestApp) -> anyhow::Result<()> {
+    let (s, stripe, hubspot) = setup(app).await?;
+    let id = recipe(&s, &stripe, &hubspot, "Quota spent").await?;
+    s.control(
+        "/_sandbox/faults",
+        json!({"provider": "stripe", "endpoint": "api", "kind": "429", "count": 1, "retry_after_secs": 120}),
+    )
+    .await?;
+    let job = queue_run(&s, &id).await?;
+    let outcome = Worker::new(s.app.state.clone()).try_execute_next().await?;
+    ensure!(outcome == Outcome::Ran { job_id: job.id.clone(), state: "queued".into() }, "{outcome:?}");
+    let next = s.app.store().job(&job.id).await?;
+    let wait = next.run_after - now_ms();
+    ensure!((110_000..=121_000).contains(&wait), "next attempt in {wait} ms, not after the 2-minute pause");
+    let budget = s.get(&format!("/api/v1/connections/{stripe}")).await?;
+    ensure!(budget["request_budget"]["paused_until"].is_string(), "{budget}");
+    s.app.stop().await
+}
+
 pub async fn a_connection_runs_at_most_its_limit_at_once(app: TestApp) -> anyhow::Result<()> {
     let (s, stripe, hubspot) = setup(app).await?;
     let patch = |body: Value| {

@@ -126,6 +126,7 @@ fn queue_tests() -> Vec<(&'static str, TestFn)> {
         queue::a_backlog_does_not_starve_other_workspaces,
         limits::a_provider_that_answers_429_for_ever_ends_as_a_dead_job,
         limits::a_connection_runs_at_most_its_limit_at_once,
+        limits::a_long_retry_after_moves_the_next_attempt,
         limits::request_budgets_are_shared_by_processes,
         ui_queue::dead_jobs_are_listed_and_run_again,
         ui_queue::viewers_see_the_queue_but_cannot_run_again,

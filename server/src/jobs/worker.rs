@@ -133,8 +133,15 @@ impl Worker {
                 scope.run_log(&run.id, "error", &format!("No more attempts: the job {why}.")).await?;
                 return Ok("dead".into());
             }
-            let wait = backoff(job.attempts);
-            let at = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(600_000);
+            // The backoff, or longer if the provider asked for a longer pause (Retry-After,
+            // kept in the connection's request budget): retrying sooner would only spend an
+            // attempt on a refusal.
+            let backoff_until = now_ms() + i64::try_from(backoff(job.attempts).as_millis()).unwrap_or(600_000);
+            let paused_until = scope
+                .paused_until([recipe.source_connection_id.as_str(), recipe.destination_connection_id.as_str()])
+                .await?;
+            let at = paused_until.map_or(backoff_until, |p| p.max(backoff_until));
+            let wait = Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0));
             store.requeue_job(&job.id, &self.owner, at, &finished.error_message).await?;
             scope.run_log(&run.id, "warn", &format!("Will try again in {} s.", wait.as_secs())).await?;
             return Ok("queued".into());

@@ -132,6 +132,22 @@ impl TenantStore<'_> {
         Ok(())
     }
 
+    /// The latest end of a provider's pause on any of `connection_ids`, if one is ahead.
+    #[tracing::instrument(skip_all)]
+    pub async fn paused_until(&self, connection_ids: [&str; 2]) -> StoreResult<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT MAX(blocked_until) AS until FROM request_budgets
+             WHERE tenant_id = $1 AND connection_id IN ($2, $3) AND blocked_until > $4",
+        )
+        .bind(&self.tenant_id.0)
+        .bind(connection_ids[0])
+        .bind(connection_ids[1])
+        .bind(now_ms())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(super::get_opt_i64(&row, "until")?)
+    }
+
     /// Adds to the time runs spent waiting for the budget.
     #[tracing::instrument(skip_all)]
     pub async fn record_budget_wait(&self, connection_id: &str, waited_ms: i64) -> StoreResult<()> {

@@ -8,7 +8,9 @@ use crate::sync::connector::SyncError;
 
 /// Tries per call before giving up on a retryable failure.
 pub const ATTEMPTS: u32 = 6;
-/// Longest single wait, whatever a provider's Retry-After says.
+/// The longest wait inside a run. A provider asking for a longer pause (an hourly or daily
+/// quota) ends the run as rate limited at once: its job is queued again for after the pause
+/// instead of holding a worker that long.
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// Exponential backoff from 0.5 s, doubled per attempt, with ±20 % jitter.
@@ -34,7 +36,8 @@ where
             Err(err) => err,
         };
         let wait = match &err {
-            SyncError::RateLimited { retry_after } => (*retry_after).min(MAX_WAIT),
+            SyncError::RateLimited { retry_after } if *retry_after > MAX_WAIT => return Err(err),
+            SyncError::RateLimited { retry_after } => *retry_after,
             SyncError::Retryable { .. } => backoff(attempt),
             _ => return Err(err),
         };
@@ -92,5 +95,20 @@ mod tests {
         .await;
         assert_eq!(out, Ok(3));
         assert_eq!(waits, vec![Duration::from_millis(20), Duration::from_millis(20)]);
+    }
+
+    #[tokio::test]
+    async fn a_long_pause_is_not_waited_out_inside_the_run() {
+        let mut calls = 0;
+        let out: Result<(), _> = retry(
+            || {
+                calls += 1;
+                async { Err(SyncError::RateLimited { retry_after: Duration::from_secs(3600) }) }
+            },
+            |_, _| {},
+        )
+        .await;
+        assert!(matches!(out, Err(SyncError::RateLimited { .. })));
+        assert_eq!(calls, 1);
     }
 }
