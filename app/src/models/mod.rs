@@ -401,6 +401,10 @@ pub struct ConnectionView {
     pub last_check: Option<String>,
     pub last_check_ok: bool,
     pub created: Timestamp,
+    /// "4 (the default)": runs that may use the connection at the same time.
+    pub runs_at_once: String,
+    /// The provider's request budget and its use, in words; `None` without a rate limit.
+    pub request_budget: Option<String>,
     pub events: Vec<ConnectionEventRow>,
     pub can_manage: bool,
     pub disabled: bool,

@@ -27,6 +27,8 @@ pub fn render_connection(chrome: Chrome, view: ConnectionView) -> String {
             last_check,
             last_check_ok,
             created,
+            runs_at_once,
+            request_budget,
             events,
             can_manage,
             disabled,
@@ -67,6 +69,8 @@ pub fn render_connection(chrome: Chrome, view: ConnectionView) -> String {
             last_check,
             last_check_ok,
             created,
+            runs_at_once,
+            request_budget,
         });
         let manage = can_manage.then(|| {
             manage_panel(Manage {
@@ -163,6 +167,8 @@ struct DetailRows {
     last_check: Option<String>,
     last_check_ok: bool,
     created: crate::models::Timestamp,
+    runs_at_once: String,
+    request_budget: Option<String>,
 }
 
 fn dash() -> AnyView {
@@ -215,6 +221,14 @@ fn details(d: DetailRows) -> impl IntoView {
             .into_any()
         }
     };
+    let budget = d.request_budget.map(|text| {
+        view! {
+            <div>
+                <dt>"Request budget"</dt>
+                <dd>{text}</dd>
+            </div>
+        }
+    });
     view! {
         <dl class="details">
             <div>
@@ -243,6 +257,11 @@ fn details(d: DetailRows) -> impl IntoView {
                 <dt>"Connected"</dt>
                 <dd><Time ts=d.created /></dd>
             </div>
+            <div>
+                <dt>"Runs at once"</dt>
+                <dd>{d.runs_at_once}</dd>
+            </div>
+            {budget}
         </dl>
     }
 }

@@ -139,6 +139,8 @@ pub(super) fn connection_view() -> ConnectionView {
         last_check: Some(s("401 Unauthorized: authentication credentials not found")),
         last_check_ok: false,
         created: ts("3 weeks ago"),
+        runs_at_once: s("4 (the default)"),
+        request_budget: Some(s("110 requests per 10 s, shared by every run; 37 free now · 2140 used")),
         events: vec![
             ConnectionEventRow {
                 at: ts("2 minutes ago"),
@@ -364,6 +366,8 @@ fn connection_page_for_admins() {
     assert!(main.contains("<h1>HubSpot (support)</h1>"));
     assert!(main.contains("status--reconnect"));
     assert!(main.contains("the app was uninstalled from the portal"));
+    assert!(main.contains("<dt>Runs at once</dt><dd>4 (the default)</dd>"), "{main}");
+    assert!(main.contains("<dt>Request budget</dt><dd>110 requests per 10 s, shared by every run; 37 free now"));
     assert!(main.contains(r#"<a href="/connections/c2/reconnect" class="btn btn-primary">Reconnect</a>"#));
     assert!(main.contains(r#"action="/connections/c2/test""#));
     assert!(main.contains(r#"action="/connections/c2/rename""#));

@@ -5,7 +5,7 @@ use hitch_app::urls;
 
 use crate::http::display::timestamp;
 use crate::providers::{AuthKind, Provider};
-use crate::storage::{Connection, ConnectionEvent, ConnectionStatus};
+use crate::storage::{BudgetUse, Connection, ConnectionEvent, ConnectionStatus, RequestRate};
 
 pub fn status(c: &Connection) -> Status {
     match c.status {
@@ -25,6 +25,36 @@ pub fn auth_label(kind: &str) -> &'static str {
         "connection_string" => "Connection URL",
         _ => "Credentials",
     }
+}
+
+/// A connection's request budget in words: the documented rate, then how it is used.
+pub fn budget_line(rate: RequestRate, used: Option<&BudgetUse>, tz: chrono_tz::Tz, now: i64) -> String {
+    let per = match rate.per_seconds {
+        1 => "second".to_owned(),
+        60 => "minute".to_owned(),
+        3600 => "hour".to_owned(),
+        86_400 => "day".to_owned(),
+        s => format!("{s} s"),
+    };
+    let mut line = format!("{} requests per {per}, shared by every run", rate.requests);
+    let Some(u) = used else {
+        line.push_str("; not used yet.");
+        return line;
+    };
+    match u.blocked_until {
+        Some(until) => {
+            line.push_str(&format!("; paused by the provider, free again {}", timestamp(until, tz, now).relative))
+        }
+        None => line.push_str(&format!("; {} free now", u.available)),
+    }
+    line.push_str(&format!(" · {} used", u.used));
+    if u.waited_ms > 0 {
+        line.push_str(&format!(" · runs waited {:.1} s", u.waited_ms as f64 / 1000.0));
+    }
+    if u.limited > 0 {
+        line.push_str(&format!(" · {} × 429", u.limited));
+    }
+    line
 }
 
 pub fn provider_name(provider: Option<&Provider>, c: &Connection) -> String {
@@ -69,6 +99,11 @@ pub fn detail(
         last_check: (!c.last_check_message.is_empty()).then(|| c.last_check_message.clone()),
         last_check_ok: c.last_check_ok.unwrap_or(false),
         created: timestamp(c.created_at, tz, now),
+        runs_at_once: match c.max_concurrent_runs {
+            Some(n) => n.to_string(),
+            None => format!("{} (the default)", crate::storage::DEFAULT_MAX_CONCURRENT_RUNS),
+        },
+        request_budget: None,
         events: events
             .iter()
             .map(|e| ConnectionEventRow {
@@ -118,5 +153,22 @@ pub fn credentials_title(provider: &Provider) -> String {
         AuthKind::Basic => "Client ID and secret".into(),
         AuthKind::ConnectionString => "Connection URL".into(),
         AuthKind::Oauth2 => "Access token".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_lines_say_rate_use_and_pauses() {
+        let rate = RequestRate { requests: 110, per_seconds: 10 };
+        let utc = chrono_tz::UTC;
+        assert_eq!(budget_line(rate, None, utc, 0), "110 requests per 10 s, shared by every run; not used yet.");
+        let busy = BudgetUse { available: 0, used: 2_140, waited_ms: 12_340, limited: 2, blocked_until: Some(90_000) };
+        let line = budget_line(RequestRate { requests: 100, per_seconds: 1 }, Some(&busy), utc, 30_000);
+        let expected = "100 requests per second, shared by every run; paused by the provider, free again in 1 minute · 2140 used \
+             · runs waited 12.3 s · 2 × 429";
+        assert_eq!(line, expected);
     }
 }

@@ -100,15 +100,13 @@ pub async fn connection_get(
     let scope = state.store.tenant(&member.tenant.id);
     let c = scope.connection(&id).await?;
     let events = scope.connection_events(&id, 50).await?;
-    let view = views::detail(
-        &c,
-        state.catalog.get(&c.provider),
-        &events,
-        field(&c.label, None),
-        member.role.can_administer(),
-        zone(&member.tenant.time_zone),
-        now_ms(),
-    );
+    let (tz, now) = (zone(&member.tenant.time_zone), now_ms());
+    let provider = state.catalog.get(&c.provider);
+    let mut view = views::detail(&c, provider, &events, field(&c.label, None), member.role.can_administer(), tz, now);
+    if let Some(rate) = provider.and_then(|p| p.rate_limit) {
+        let used = scope.budget_use(&id, rate).await?;
+        view.request_budget = Some(views::budget_line(rate, used.as_ref(), tz, now));
+    }
     let chrome = chrome::for_user(&member.me, &c.label, Nav::Connections).await?;
     Ok(Html(pages::connections::render_connection(chrome, view)))
 }
