@@ -158,6 +158,13 @@ start_serves() { # N NAME [ENV=VALUE...]: hitch serve processes on DB_URL
     done
     for ((i = 0; i < n; i++)); do wait_http "${SERVE_BASES[$i]}/readyz" "${SERVE_PIDS[$i]}" "$name-$i"; done
 }
+# The measurement is void if a process died during it (another user's `pkill hitch` did once).
+alive() { # WHAT
+    local pid
+    for pid in "${SERVE_PIDS[@]}" "$SB_PID"; do
+        kill -0 "$pid" 2>/dev/null || die "$1: process $pid ($(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null || echo gone)) died during the measurement"
+    done
+}
 stop_serves() { for pid in "${SERVE_PIDS[@]}"; do stop_pid "$pid"; done; }
 admin() { HITCH_DATABASE_URL="$DB_URL" HITCH_DATA_DIR="$DATA_DIR" "$HITCH" admin "$@" 2>>"$WORK/admin.log"; }
 pids_csv() { local IFS=,; echo "${SERVE_PIDS[*]}"; }
@@ -228,6 +235,7 @@ dispatch() { # STORE
     stop_sampler
     log "dispatch/$store: window end ($(state)); settling $SETTLE s"
     sleep "$SETTLE"
+    alive "dispatch/$store"
     local got
     got=$(python3 "$HELPER" dispatch "$DB_REF" "$anchor" "$SCALE" "$t0" "$t1")
     stop_serves
@@ -235,7 +243,8 @@ dispatch() { # STORE
     failed=$(python3 "$HELPER" sql "$DB_REF" "SELECT count(*) FROM runs WHERE status NOT IN ('succeeded', 'queued', 'running')")
     got=$(jq -c --argjson cpu "$(cat "$WORK/cpu-dispatch-$store.json")" --argjson p "$procs" --argjson w "$WORKERS" \
         --argjson s "$SCHEDULES" --argjson scale "$SCALE" --argjson d "$DURATION" --argjson f "$failed" \
-        '. + {processes: $p, workers_each: $w, schedules: $s, scale: $scale, window_s: $d, runs_not_succeeded: $f, cpu: $cpu}' <<<"$got")
+        '. + {processes: $p, workers_each: $w, schedules: $s, scale: $scale, window_s: $d, runs_not_succeeded: $f, cpu: $cpu,
+              expected_fires: ($s * $d * $scale / 3600 | floor)}' <<<"$got")
     got=$(with_machine "$got" "$WORK/sampler-dispatch-$store.txt")
     result dispatch "$store" "$got"
     jq . <<<"$got" >&2
@@ -292,6 +301,7 @@ webhook() { # STORE
     kill -TERM "$watch_pid" 2>/dev/null; wait "$watch_pid" || true
     stop_sampler
     log "webhook/$store: load done ($(state))"
+    alive "webhook/$store"
     sleep 1
     stored=$(python3 "$HELPER" sql "$DB_REF" "SELECT count(*) FROM webhook_events")
     local runs
@@ -319,7 +329,7 @@ echo
 echo "Hitch scheduler/queue benchmark  commit $COMMIT  $(nproc) cores  kernel $(uname -r)  $(date '+%F %T')"
 echo "binary $HITCH (built $(date -r "$HITCH" '+%F %T') from ${BUILT_COMMIT:-an unstated commit}); load average: start $LOAD_START, end $(loadavg)"
 jq -r 'select(.kind == "dispatch") |
-  "dispatch  \(.store): \(.processes) x hitch serve (\(.workers_each) workers), \(.schedules) schedules, scale \(.scale), \(.fires) due times in \(.window_s) s (\(.joined) joined, \(.not_started) not started, runs not succeeded \(.runs_not_succeeded))\n" +
+  "dispatch  \(.store): \(.processes) x hitch serve (\(.workers_each) workers), \(.schedules) schedules, scale \(.scale), \(.fires) due times in \(.window_s) s (expected about \(.expected_fires); \(.joined) joined, \(.not_started) not started, runs not succeeded \(.runs_not_succeeded))\n" +
   "  due -> run started ms: p50 \(.due_to_started_ms.p50)  p90 \(.due_to_started_ms.p90)  p99 \(.due_to_started_ms.p99)  max \(.due_to_started_ms.max)\n" +
   "  due -> fired (enqueued, recorded) ms: p50 \(.due_to_fired_ms.p50)  p99 \(.due_to_fired_ms.p99)  max \(.due_to_fired_ms.max); due -> queued_at p50 \(.due_to_queued_ms.p50) p99 \(.due_to_queued_ms.p99)\n" +
   "  queued -> started ms: p50 \(.queued_to_started_ms.p50)  p99 \(.queued_to_started_ms.p99)  max \(.queued_to_started_ms.max)\n" +
