@@ -18,6 +18,9 @@
 //! Prints one JSON line: requests/s (2xx), status counts, latency percentiles (ms), and the
 //! number of 2xx answers, to compare with the rows stored.
 
+// A command-line tool: its result is the JSON line it prints.
+#![allow(clippy::print_stdout)]
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
