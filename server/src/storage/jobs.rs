@@ -58,6 +58,9 @@ fn from_row(row: &AnyRow) -> Result<Job, sqlx::Error> {
     })
 }
 
+/// Attempts at queueing a run before giving up (see [`Store::enqueue_recipe_run`]).
+const ENQUEUE_TRIES: usize = 3;
+
 /// A recipe run as enqueued: the job and its (queued) run.
 #[derive(Debug, Clone)]
 pub struct Enqueued {
@@ -81,6 +84,33 @@ impl Store {
         max_attempts: i64,
         cursor_before: Option<&str>,
     ) -> StoreResult<Enqueued> {
+        // The queued job a trigger joins can be claimed between the insert that found it and
+        // the read that looks it up; then there is nothing to join and the insert is tried
+        // again (it succeeds now, unless yet another trigger queued a job meanwhile).
+        for _ in 0..ENQUEUE_TRIES - 1 {
+            if let Some(enqueued) = self
+                .try_enqueue_recipe_run(tenant_id, recipe_id, trigger, dedupe_key, max_attempts, cursor_before)
+                .await?
+            {
+                return Ok(enqueued);
+            }
+        }
+        self.try_enqueue_recipe_run(tenant_id, recipe_id, trigger, dedupe_key, max_attempts, cursor_before)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// One attempt of [`Store::enqueue_recipe_run`]; `None` when the insert was refused but
+    /// the job it collided with is no longer there to join.
+    async fn try_enqueue_recipe_run(
+        &self,
+        tenant_id: &TenantId,
+        recipe_id: &str,
+        trigger: &str,
+        dedupe_key: Option<&str>,
+        max_attempts: i64,
+        cursor_before: Option<&str>,
+    ) -> StoreResult<Option<Enqueued>> {
         let now = now_ms();
         let (job_id, run_id) = (new_id(), new_id());
         let mut tx = self.pool.begin().await?;
@@ -117,7 +147,7 @@ impl Store {
             .await?;
             tx.commit().await?;
             let job = self.job(&job_id).await?;
-            return Ok(Enqueued { job, run_id, coalesced: false });
+            return Ok(Some(Enqueued { job, run_id, coalesced: false }));
         }
         tx.commit().await?;
         // Joined: the queued job of this recipe (or the one with this dedupe key).
@@ -126,13 +156,15 @@ impl Store {
              ORDER BY CASE WHEN dedupe_key = $2 THEN 0 ELSE 1 END, created_at DESC LIMIT 1"
         );
         let row = sqlx::query(&sql).bind(recipe_id).bind(dedupe_key.unwrap_or("")).fetch_optional(&self.pool).await?;
-        let job = row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)?;
+        let Some(job) = row.as_ref().map(from_row).transpose()? else {
+            return Ok(None);
+        };
         let run = sqlx::query("SELECT id FROM runs WHERE job_id = $1 ORDER BY queued_at DESC LIMIT 1")
             .bind(&job.id)
             .fetch_optional(&self.pool)
             .await?;
         let run_id = run.map(|r| get_str(&r, "id")).transpose()?.unwrap_or_default();
-        Ok(Enqueued { job, run_id, coalesced: true })
+        Ok(Some(Enqueued { job, run_id, coalesced: true }))
     }
 
     #[tracing::instrument(skip_all)]

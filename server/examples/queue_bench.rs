@@ -1,0 +1,230 @@
+//! Queue throughput of no-op jobs (issue #5): the job queue's own machinery, with a real
+//! store and no sync engine. Used by bench/scheduler.sh; see BENCHMARKS.md.
+//!
+//! Opens a fresh database (migrated), creates `--tenants` workspaces with `--recipes` recipes
+//! in all, `--recipes-per-connection` recipes sharing one source/destination connection pair.
+//! A recipe has at most one queued job, so each round enqueues one job per recipe
+//! (`Store::enqueue_recipe_run`, as a manual run: job row + queued run row, one transaction),
+//! then `--workers` tasks drain the queue, each looping over what a worker does around a run:
+//! `claim_job` (lease, skip locked on PostgreSQL) -> `busy_connection` (the re-check after the
+//! claim) -> `finish_job("done")`. A job found over its connection's limit is parked as the
+//! worker parks it and counted; it is claimed again after its park (about 1 s).
+//!
+//! ```sh
+//! cargo run --release -p hitch --example queue_bench -- --database-url sqlite:///tmp/q.db?mode=rwc
+//! ```
+//!
+//! Prints one JSON line: enqueue/s and jobs/s (claim -> re-check -> finish) per round and
+//! overall, plus per-step latency percentiles.
+
+// A command-line tool: its result is the JSON line it prints.
+#![allow(clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use hitch::domain::TenantName;
+use hitch::storage::{Job, RecipeInput, Store, TenantId, new_id, now_ms};
+use serde_json::json;
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// A fresh database: `sqlite:///path/q.db?mode=rwc` or `postgres://.../db` (migrated here).
+    #[arg(long)]
+    database_url: String,
+    /// Concurrent worker tasks.
+    #[arg(long, default_value_t = 8)]
+    workers: usize,
+    /// Workspaces the recipes are spread over.
+    #[arg(long, default_value_t = 10)]
+    tenants: usize,
+    /// Recipes in all: the jobs queued per round (the queue's backlog when a round starts).
+    #[arg(long, default_value_t = 1000)]
+    recipes: usize,
+    /// Recipes sharing one source/destination connection pair (4 runs at once each).
+    #[arg(long, default_value_t = 10)]
+    recipes_per_connection: usize,
+    /// Enqueue-then-drain rounds.
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// Pool size (default: workers + 2).
+    #[arg(long)]
+    pool: Option<u32>,
+}
+
+#[derive(Default)]
+struct Counters {
+    done: AtomicU64,
+    parked: AtomicU64,
+    idle: AtomicU64,
+}
+
+fn percentiles(mut v: Vec<u64>) -> serde_json::Value {
+    if v.is_empty() {
+        return json!(null);
+    }
+    v.sort_unstable();
+    let at = |p: f64| {
+        let i = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+        v[i] as f64 / 1000.0
+    };
+    json!({"p50_ms": at(0.50), "p99_ms": at(0.99), "max_ms": at(1.0)})
+}
+
+async fn setup(store: &Store, args: &Args) -> anyhow::Result<Vec<(TenantId, String)>> {
+    let mut recipes = Vec::with_capacity(args.recipes);
+    let per_tenant = args.recipes.div_ceil(args.tenants);
+    for t in 0..args.tenants {
+        let name = TenantName::parse(&format!("Queue bench {t}")).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let tenant = store.create_tenant(&name).await?;
+        let scope = store.tenant(&tenant.id);
+        let mut pair = (String::new(), String::new());
+        for i in 0..per_tenant.min(args.recipes - recipes.len()) {
+            if i % args.recipes_per_connection.max(1) == 0 {
+                pair = (new_id(), new_id());
+                scope.create_connection(&pair.0, "stripe", &format!("stripe {i}"), "api_key", None, None).await?;
+                scope.create_connection(&pair.1, "hubspot", &format!("hubspot {i}"), "api_key", None, None).await?;
+            }
+            let input = RecipeInput {
+                name: format!("no-op {t}/{i}"),
+                source_connection_id: pair.0.clone(),
+                source_object: "customers".into(),
+                destination_connection_id: pair.1.clone(),
+                destination_object: "contacts".into(),
+                mapping: r#"{"rules":[]}"#.into(),
+                mode: "incremental".into(),
+                delete_policy: "ignore".into(),
+                upsert_key: "email".into(),
+                enabled: true,
+                trigger: r#"{"kind":"manual"}"#.into(),
+                scheduled: false,
+            };
+            let id = new_id();
+            scope.create_recipe(&id, &input, None).await?;
+            recipes.push((tenant.id.clone(), id));
+        }
+    }
+    Ok(recipes)
+}
+
+/// One worker: claim -> re-check -> finish until the queue has nothing claimable and no job
+/// is parked or running anywhere.
+async fn drain(
+    store: Store,
+    owner: String,
+    counters: Arc<Counters>,
+    target: u64,
+) -> anyhow::Result<(Vec<u64>, Vec<u64>, Vec<u64>)> {
+    let (mut claim_us, mut check_us, mut finish_us) = (Vec::new(), Vec::new(), Vec::new());
+    let lease_ms = 60_000;
+    loop {
+        let t0 = Instant::now();
+        let job: Option<Job> = store.claim_job(&owner, lease_ms).await?;
+        let Some(job) = job else {
+            if counters.done.load(Ordering::Relaxed) >= target {
+                break;
+            }
+            // Only parked jobs are left (their park ends within about 1 s).
+            counters.idle.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        };
+        claim_us.push(t0.elapsed().as_micros() as u64);
+        let t1 = Instant::now();
+        let busy = store.busy_connection(&job).await?;
+        check_us.push(t1.elapsed().as_micros() as u64);
+        if busy.is_some() {
+            store.park_job(&job.id, &owner, now_ms() + 1000).await?;
+            counters.parked.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        let t2 = Instant::now();
+        store.finish_job(&job.id, &owner, "done", "").await?;
+        finish_us.push(t2.elapsed().as_micros() as u64);
+        counters.done.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok((claim_us, check_us, finish_us))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    anyhow::ensure!(args.workers > 0 && args.tenants > 0 && args.recipes > 0, "workers, tenants, recipes must be > 0");
+    let pool = args.pool.unwrap_or(u32::try_from(args.workers).unwrap_or(64) + 2);
+    let store = Store::connect(&args.database_url, pool).await.context("connect")?;
+    store.migrate().await.context("migrate")?;
+    let t = Instant::now();
+    let recipes = Arc::new(setup(&store, &args).await?);
+    let setup_s = t.elapsed().as_secs_f64();
+
+    let mut rounds = Vec::new();
+    let (mut enq_total, mut enq_secs, mut done_total, mut drain_secs) = (0u64, 0f64, 0u64, 0f64);
+    let (mut claims, mut checks, mut finishes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut parked_total = 0;
+    for round in 0..args.rounds {
+        // Enqueue: the same number of concurrent tasks as workers, each taking every W-th recipe.
+        let t = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for w in 0..args.workers {
+            let (store, recipes) = (store.clone(), recipes.clone());
+            let step = args.workers;
+            tasks.spawn(async move {
+                let mut n = 0u64;
+                for (tenant, recipe) in recipes.iter().skip(w).step_by(step) {
+                    let queued = store.enqueue_recipe_run(tenant, recipe, "api", None, 5, None).await?;
+                    anyhow::ensure!(!queued.coalesced, "recipe {recipe} already had a queued job");
+                    n += 1;
+                }
+                anyhow::Ok(n)
+            });
+        }
+        let mut enqueued = 0;
+        while let Some(n) = tasks.join_next().await {
+            enqueued += n??;
+        }
+        let enq_s = t.elapsed().as_secs_f64();
+
+        // Drain.
+        let counters = Arc::new(Counters::default());
+        let t = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for w in 0..args.workers {
+            let owner = format!("bench:{round}:{w}");
+            tasks.spawn(drain(store.clone(), owner, counters.clone(), enqueued));
+        }
+        while let Some(got) = tasks.join_next().await {
+            let (c, k, f) = got??;
+            claims.extend(c);
+            checks.extend(k);
+            finishes.extend(f);
+        }
+        let drain_s = t.elapsed().as_secs_f64();
+        let done = counters.done.load(Ordering::Relaxed);
+        let parked = counters.parked.load(Ordering::Relaxed);
+        parked_total += parked;
+        rounds.push(json!({
+            "round": round, "enqueued": enqueued, "enqueue_s": enq_s, "enqueue_per_s": enqueued as f64 / enq_s,
+            "done": done, "drain_s": drain_s, "jobs_per_s": done as f64 / drain_s, "parked": parked,
+            "idle_polls": counters.idle.load(Ordering::Relaxed),
+        }));
+        enq_total += enqueued;
+        enq_secs += enq_s;
+        done_total += done;
+        drain_secs += drain_s;
+    }
+    let out = json!({
+        "backend": format!("{:?}", store.backend()),
+        "workers": args.workers, "pool": pool, "tenants": args.tenants, "recipes": args.recipes,
+        "recipes_per_connection": args.recipes_per_connection, "rounds": args.rounds, "setup_s": setup_s,
+        "enqueue_per_s": enq_total as f64 / enq_secs, "jobs_per_s": done_total as f64 / drain_secs,
+        "jobs": done_total, "parked": parked_total,
+        "claim": percentiles(claims), "recheck": percentiles(checks), "finish": percentiles(finishes),
+        "per_round": rounds,
+    });
+    println!("{out}");
+    store.close().await;
+    Ok(())
+}
