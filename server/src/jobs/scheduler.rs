@@ -34,13 +34,15 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
         // One recipe's failure (a database hiccup) must not hold up the others; it stays due
         // and is tried again next tick.
         match enqueue_due(state, &recipe, now).await {
-            Ok(true) => queued += 1,
+            Ok(true) => {
+                // Wake a worker for each run at once, not after the whole tick: the first
+                // run of a burst should not wait for the last one to be queued.
+                super::worker::wake().notify_waiters();
+                queued += 1;
+            }
             Ok(false) => {}
             Err(err) => tracing::warn!(recipe = %recipe.id, error = format!("{err:#}"), "could not queue a due run"),
         }
-    }
-    if queued > 0 {
-        super::worker::wake().notify_waiters();
     }
     Ok(queued)
 }
