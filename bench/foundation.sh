@@ -77,26 +77,9 @@ export HITCH_MASTER_KEY=$MASTER_KEY
 export RUST_LOG=${RUST_LOG:-info,sqlx=warn,tower_sessions=warn}
 unset HITCH_CONFIG HITCH_PUBLIC_URL HITCH_DB_MAX_CONNECTIONS
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-COMPILERS='^(rustc|cargo|cc1|cc1plus|ld|cc|c\+\+|clang|rust-lld|mold|sccache|build-script-b.*)$'
-compilers() { ps -eo comm= | grep -Ec "$COMPILERS" || true; }
-
-# Background sampler while wrk runs: per second, the 1-min load and the number of compiler
-# processes (the machine is shared with engineers compiling). Writes "max_compilers max_load".
-start_sampler() { # FILE
-    ( while :; do echo "$(compilers) $(cut -d' ' -f1 /proc/loadavg)" || true; sleep 1; done ) >"$1" &
-    SAMPLER_PID=$!
-}
-stop_sampler() {
-    kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
-}
-sampler_max() { # FILE
-    awk 'BEGIN {c = 0; l = 0} {if ($1 > c) c = $1; if ($2 > l) l = $2} END {print c, l}' "$1"
-}
+# shellcheck source=bench/machine.sh
+source "$REPO/bench/machine.sh"
+# The sampler runs while wrk runs: the machine is shared with engineers compiling.
 
 # ---------------------------------------------------------------------------------------------
 # Machine

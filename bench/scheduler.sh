@@ -99,19 +99,9 @@ export RUST_LOG=${RUST_LOG:-warn}
 export HITCH_PROVIDER_HUBSPOT_RATE_LIMIT=off HITCH_PROVIDER_STRIPE_RATE_LIMIT=off
 unset HITCH_CONFIG HITCH_PUBLIC_URL HITCH_DB_MAX_CONNECTIONS HITCH_SCHEDULER_TIME_SCALE HITCH_SCHEDULER_TIME_ANCHOR_MS
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=bench/machine.sh
+source "$REPO/bench/machine.sh"
 now_ms() { date +%s%3N; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-COMPILERS='^(rustc|cargo|cc1|cc1plus|ld|cc|c\+\+|clang|rust-lld|mold|sccache|build-script-b.*)$'
-compilers() { ps -eo comm= | grep -Ec "$COMPILERS" || true; }
-start_sampler() { # FILE: per second, compiler processes and the 1-min load
-    ( while :; do echo "$(compilers) $(cut -d' ' -f1 /proc/loadavg)" || true; sleep 1; done ) >"$1" &
-    SAMPLER_PID=$!
-}
-stop_sampler() { kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=; }
-sampler_max() { awk 'BEGIN {c = 0; l = 0} {if ($1 > c) c = $1; if ($2 > l) l = $2} END {print c, l}' "$1"; }
 state() { echo "load $(loadavg), compiler processes $(compilers)"; }
 
 wait_http() { # URL PID LOGNAME

@@ -117,18 +117,8 @@ export HITCH_MASTER_KEY=$(head -c 32 /dev/urandom | base64 -w0)
 export RUST_LOG=${RUST_LOG:-info,sqlx=warn,tower_sessions=warn}
 unset HITCH_CONFIG HITCH_PUBLIC_URL HITCH_DB_MAX_CONNECTIONS
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-COMPILERS='^(rustc|cargo|cc1|cc1plus|ld|cc|c\+\+|clang|rust-lld|mold|sccache|build-script-b.*)$'
-compilers() { ps -eo comm= | grep -Ec "$COMPILERS" || true; }
-start_sampler() { # FILE: per second, compiler processes and the 1-min load
-    ( while :; do echo "$(compilers) $(cut -d' ' -f1 /proc/loadavg)" || true; sleep 1; done ) >"$1" &
-    SAMPLER_PID=$!
-}
-stop_sampler() { kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=; }
-sampler_max() { awk 'BEGIN {c = 0; l = 0} {if ($1 > c) c = $1; if ($2 > l) l = $2} END {print c, l}' "$1"; }
+# shellcheck source=bench/machine.sh
+source "$REPO/bench/machine.sh"
 kb() { awk -v k="$2" '$1 == k ":" {print $2}' "/proc/$1/status"; }
 mb() { awk -v kb="$1" 'BEGIN {printf "%.1f", kb / 1024}'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
