@@ -53,6 +53,23 @@ const LEVEL: &str = "(CASE WHEN tokens + (CASE WHEN $3 - refilled_at > $6 THEN $
       THEN $5 ELSE tokens + (CASE WHEN $3 - refilled_at > $6 THEN $6 WHEN $3 > refilled_at THEN $3 - refilled_at ELSE 0 END) * $4 END)";
 
 impl TenantStore<'_> {
+    /// `sql` (which uses [`LEVEL`]) with its parameters bound: tenant, connection, now, rate.
+    fn level_query<'q>(
+        &'q self,
+        sql: &'q str,
+        connection_id: &'q str,
+        now: i64,
+        rate: RequestRate,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        sqlx::query(sql)
+            .bind(&self.tenant_id.0)
+            .bind(connection_id)
+            .bind(now)
+            .bind(rate.refill_per_ms())
+            .bind(rate.capacity())
+            .bind(rate.window_ms())
+    }
+
     /// Takes one request from the connection's budget. `None`: taken, go ahead. `Some(ms)`:
     /// none is free; one will be in about that long (or the provider's pause ends then).
     #[tracing::instrument(skip_all)]
@@ -64,30 +81,14 @@ impl TenantStore<'_> {
                    refilled_at = CASE WHEN $3 > refilled_at THEN $3 ELSE refilled_at END
                  WHERE tenant_id = $1 AND connection_id = $2 AND blocked_until <= $3 AND {LEVEL} >= {ONE}"
             );
-            let taken = sqlx::query(&sql)
-                .bind(&self.tenant_id.0)
-                .bind(connection_id)
-                .bind(now)
-                .bind(rate.refill_per_ms())
-                .bind(rate.capacity())
-                .bind(rate.window_ms())
-                .execute(self.pool())
-                .await?;
+            let taken = self.level_query(&sql, connection_id, now, rate).execute(self.pool()).await?;
             if taken.rows_affected() == 1 {
                 return Ok(None);
             }
             let sql = format!(
                 "SELECT {LEVEL} AS level, blocked_until FROM request_budgets WHERE tenant_id = $1 AND connection_id = $2"
             );
-            let row = sqlx::query(&sql)
-                .bind(&self.tenant_id.0)
-                .bind(connection_id)
-                .bind(now)
-                .bind(rate.refill_per_ms())
-                .bind(rate.capacity())
-                .bind(rate.window_ms())
-                .fetch_optional(self.pool())
-                .await?;
+            let row = self.level_query(&sql, connection_id, now, rate).fetch_optional(self.pool()).await?;
             match row {
                 Some(row) => {
                     let (level, blocked_until) = (get_i64(&row, "level")?, get_i64(&row, "blocked_until")?);
@@ -170,15 +171,7 @@ impl TenantStore<'_> {
             "SELECT {LEVEL} AS level, used, waited_ms, limited, blocked_until FROM request_budgets
              WHERE tenant_id = $1 AND connection_id = $2"
         );
-        let row = sqlx::query(&sql)
-            .bind(&self.tenant_id.0)
-            .bind(connection_id)
-            .bind(now)
-            .bind(rate.refill_per_ms())
-            .bind(rate.capacity())
-            .bind(rate.window_ms())
-            .fetch_optional(self.pool())
-            .await?;
+        let row = self.level_query(&sql, connection_id, now, rate).fetch_optional(self.pool()).await?;
         let Some(row) = row else { return Ok(None) };
         let blocked_until = get_i64(&row, "blocked_until")?;
         Ok(Some(BudgetUse {
