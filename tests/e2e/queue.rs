@@ -116,7 +116,7 @@ pub async fn three_processes_enqueue_each_due_time_once(app: TestApp) -> anyhow:
     }
     let start = hitch::storage::now_ms();
     let created: std::collections::HashMap<String, i64> =
-        app.store().scheduled_recipes().await?.into_iter().map(|r| (r.id, r.updated_at)).collect();
+        app.store().due_recipes(i64::MAX).await?.into_iter().map(|r| (r.id, r.updated_at)).collect();
     let steps = 30;
     for step in 1..=steps {
         let now =

@@ -75,14 +75,6 @@ fn from_row(row: &AnyRow) -> Result<Recipe, sqlx::Error> {
 }
 
 impl super::Store {
-    /// Enabled recipes with a schedule, on every tenant (the scheduler's work list).
-    #[tracing::instrument(skip_all)]
-    pub async fn scheduled_recipes(&self) -> StoreResult<Vec<Recipe>> {
-        let sql = format!("SELECT {COLUMNS} FROM recipes WHERE scheduled = 1 AND enabled = 1");
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
-    }
-
     /// Scheduled recipes whose next due time is at or before `now_ms` (scheduler clock), or
     /// not computed yet (new or edited).
     #[tracing::instrument(skip_all)]
