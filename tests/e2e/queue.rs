@@ -109,14 +109,13 @@ pub async fn triggers_coalesce_and_dedupe(app: TestApp) -> anyhow::Result<()> {
 
 pub async fn three_processes_enqueue_each_due_time_once(app: TestApp) -> anyhow::Result<()> {
     let (tenant, ids) = recipes(app.store(), 120, "{\"kind\":\"interval\",\"every_secs\":60}").await?;
-    let _ = tenant;
     let mut processes = Vec::new();
     for _ in 0..3 {
         processes.push(hitch::startup::build_state(app.settings.clone()).await?);
     }
     let start = hitch::storage::now_ms();
     let created: std::collections::HashMap<String, i64> =
-        app.store().due_recipes(i64::MAX).await?.into_iter().map(|r| (r.id, r.updated_at)).collect();
+        app.store().tenant(&tenant).recipes().await?.into_iter().map(|r| (r.id, r.updated_at)).collect();
     let steps = 30;
     for step in 1..=steps {
         let now =

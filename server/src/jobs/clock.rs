@@ -48,6 +48,11 @@ impl SchedulerClock {
     pub fn real(&self, scheduled: Duration) -> Duration {
         scheduled / self.scale
     }
+
+    /// The time that passes on this clock in `real` time.
+    pub fn scheduled(&self, real: Duration) -> Duration {
+        real.saturating_mul(self.scale)
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
 //! The scheduler: turns due schedules into queued runs.
 //!
-//! Every process ticks. A tick reads only the recipes whose stored next due time has come
-//! (or is not computed yet, after an edit). For each, the latest due time since the last one
-//! enqueued is queued with the dedupe key `schedule:{recipe}:{due ms}`; the key is unique in
-//! the jobs table, so however many processes see the same due time, one job is created.
+//! Every process ticks. A tick takes a few of the recipes whose stored next due time has come
+//! (or is not computed yet, after an edit) at a time, with a short lease, so the processes
+//! share a burst of due schedules out between them ([`Store::take_due_recipes`]). For each,
+//! the latest due time since the last one enqueued is queued with the dedupe key
+//! `schedule:{recipe}:{due ms}`; the key is unique in the jobs table, so even a process whose
+//! lease ran out while it worked (and whose recipe another process took) cannot queue a due
+//! time twice.
 //! Times missed while everything was down are not replayed one by one: the latest is run once
 //! (a nightly sync that missed three nights runs once, and reads everything it missed).
 //!
@@ -15,10 +18,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use tokio::task::JoinSet;
+
 use super::clock::SchedulerClock;
 use crate::schedule::Trigger;
 use crate::state::AppState;
 use crate::storage::Recipe;
+#[cfg(doc)]
+use crate::storage::Store;
 
 /// The longest the scheduler sleeps: how soon it notices a schedule saved by another
 /// process.
@@ -27,31 +34,58 @@ pub const MAX_SLEEP: Duration = Duration::from_secs(1);
 /// A next due time for a schedule that will never fire again (a cron date that never comes).
 const NEVER: i64 = i64::MAX;
 
+/// Due schedules a tick takes at a time: few, so that on a burst every process gets some.
+const TAKE: i64 = 8;
+
+/// How long (real time) a taken schedule is left to the tick that took it. Queueing one takes
+/// milliseconds; the lease only matters when a process dies mid-tick, and then its schedules
+/// are due again this much later.
+const LEASE: Duration = Duration::from_secs(10);
+
 /// One pass at `now` (scheduler clock); returns how many runs were queued by this call.
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let lease_span = state.settings.scheduler_clock.scheduled(LEASE);
+    let lease = now.timestamp_millis().saturating_add(i64::try_from(lease_span.as_millis()).unwrap_or(i64::MAX / 4));
     let mut queued = 0;
-    for recipe in state.store.due_recipes(now.timestamp_millis()).await? {
-        // One recipe's failure (a database hiccup) must not hold up the others; it stays due
-        // and is tried again next tick.
-        match enqueue_due(state, &recipe, now).await {
-            Ok(true) => {
-                // Wake a worker for each run at once, not after the whole tick: the first
-                // run of a burst should not wait for the last one to be queued.
-                super::worker::wake().notify_waiters();
-                queued += 1;
+    loop {
+        let taken = state.store.take_due_recipes(now.timestamp_millis(), lease, TAKE).await?;
+        if taken.is_empty() {
+            return Ok(queued);
+        }
+        // Queued side by side: each is a few round trips, mostly waiting on the database.
+        let mut tasks = JoinSet::new();
+        for recipe in taken {
+            let state = state.clone();
+            tasks.spawn(async move {
+                let result = enqueue_due(&state, &recipe, now, lease).await;
+                (recipe.id, result)
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok((_, Ok(true))) => {
+                    // Wake a worker for each run at once, not after the whole tick: the first
+                    // run of a burst should not wait for the last one to be queued.
+                    super::worker::wake().notify_waiters();
+                    queued += 1;
+                }
+                Ok((_, Ok(false))) => {}
+                // One recipe's failure (a database hiccup) must not hold up the others; it is
+                // due again when its lease runs out.
+                Ok((recipe, Err(err))) => {
+                    tracing::warn!(%recipe, error = format!("{err:#}"), "could not queue a due run");
+                }
+                Err(err) => tracing::error!(error = %err, "queueing a due run panicked"),
             }
-            Ok(false) => {}
-            Err(err) => tracing::warn!(recipe = %recipe.id, error = format!("{err:#}"), "could not queue a due run"),
         }
     }
-    Ok(queued)
 }
 
 /// Queues the recipe's latest due time, if one has passed, and records its next one.
-async fn enqueue_due(state: &AppState, recipe: &Recipe, now: DateTime<Utc>) -> anyhow::Result<bool> {
+async fn enqueue_due(state: &AppState, recipe: &Recipe, now: DateTime<Utc>, lease: i64) -> anyhow::Result<bool> {
     let Ok(trigger) = serde_json::from_str::<Trigger>(&recipe.trigger) else {
         // Not a schedule this build understands: park it rather than re-read it every tick.
-        state.store.advance_schedule(&recipe.id, recipe.updated_at, None, NEVER).await?;
+        state.store.advance_schedule(&recipe.id, recipe.updated_at, lease, None, NEVER).await?;
         return Ok(false);
     };
     let next_due = trigger.next_after(now).map_or(NEVER, |t| t.timestamp_millis());
@@ -59,7 +93,7 @@ async fn enqueue_due(state: &AppState, recipe: &Recipe, now: DateTime<Utc>) -> a
     let since_ms = recipe.scheduled_through.unwrap_or_else(|| state.settings.scheduler_clock.at(recipe.updated_at));
     let due = Utc.timestamp_millis_opt(since_ms).single().and_then(|since| trigger.latest_due(since, now));
     let Some(due) = due else {
-        state.store.advance_schedule(&recipe.id, recipe.updated_at, None, next_due).await?;
+        state.store.advance_schedule(&recipe.id, recipe.updated_at, lease, None, next_due).await?;
         return Ok(false);
     };
     let due_ms = due.timestamp_millis();
@@ -79,7 +113,7 @@ async fn enqueue_due(state: &AppState, recipe: &Recipe, now: DateTime<Utc>) -> a
     // because the recipe's run was already waiting, which then covers this due time too.
     let joined = enqueued.job.dedupe_key.as_deref() != Some(key.as_str());
     state.store.record_fire(recipe, due_ms, &enqueued.job.id, joined).await?;
-    state.store.advance_schedule(&recipe.id, recipe.updated_at, Some(due_ms), next_due).await?;
+    state.store.advance_schedule(&recipe.id, recipe.updated_at, lease, Some(due_ms), next_due).await?;
     Ok(!enqueued.coalesced)
 }
 

@@ -2,7 +2,7 @@
 
 use sqlx::any::AnyRow;
 
-use super::{StoreError, StoreResult, TenantId, TenantStore, get_i64, get_str, now_ms};
+use super::{Backend, StoreError, StoreResult, TenantId, TenantStore, get_i64, get_str, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipe {
@@ -75,14 +75,24 @@ fn from_row(row: &AnyRow) -> Result<Recipe, sqlx::Error> {
 }
 
 impl super::Store {
-    /// Scheduled recipes whose next due time is at or before `now_ms` (scheduler clock), or
-    /// not computed yet (new or edited).
+    /// Takes up to `limit` due schedules for this process to queue (next due time at or
+    /// before `now_ms` on the scheduler clock, or not computed yet after an edit); their next due time
+    /// becomes `lease` (later than now), so the ticks of other processes pass them by while
+    /// this one works on them, and they are due again at `lease` if it dies before it records
+    /// the real next due time ([`Self::advance_schedule`]). On PostgreSQL, concurrent ticks
+    /// skip the rows another tick is taking, so a burst of due schedules is shared out
+    /// instead of every process working through the same ones in lockstep.
     #[tracing::instrument(skip_all)]
-    pub async fn due_recipes(&self, now_ms: i64) -> StoreResult<Vec<Recipe>> {
+    pub async fn take_due_recipes(&self, now_ms: i64, lease: i64, limit: i64) -> StoreResult<Vec<Recipe>> {
+        let lock = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
-            "SELECT {COLUMNS} FROM recipes WHERE scheduled = 1 AND enabled = 1 AND (next_due_at IS NULL OR next_due_at <= $1)"
+            "UPDATE recipes SET next_due_at = $2
+             WHERE id IN (
+               SELECT id FROM recipes WHERE scheduled = 1 AND enabled = 1 AND (next_due_at IS NULL OR next_due_at <= $1)
+               ORDER BY next_due_at LIMIT $3 {lock})
+             RETURNING {COLUMNS}"
         );
-        let rows = sqlx::query(&sql).bind(now_ms).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql).bind(now_ms).bind(lease).bind(limit).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 
@@ -116,34 +126,29 @@ impl super::Store {
     }
 
     /// Records that the recipe's due times up to `through` (if any) were enqueued and when it
-    /// is next due. Never moves backwards, so processes ticking at different moments cannot
-    /// undo each other, and changes nothing if the recipe was edited since it was read
-    /// (`read_at` is the `updated_at` the scheduler saw): an edit resets the schedule.
+    /// is next due, for the tick that took it with `lease` ([`Store::take_due_recipes`]).
+    /// Changes nothing if the lease ran out and another tick took the recipe, or if the recipe
+    /// was edited since (`read_at` is the `updated_at` the scheduler saw): an edit resets the
+    /// schedule. `scheduled_through` never moves backwards.
     #[tracing::instrument(skip_all)]
     pub async fn advance_schedule(
         &self,
         recipe_id: &str,
         read_at: i64,
+        lease: i64,
         through: Option<i64>,
         next_due: i64,
     ) -> StoreResult<()> {
-        match through {
-            Some(through) => sqlx::query(
-                "UPDATE recipes SET scheduled_through = $3, next_due_at = $4
-                 WHERE id = $1 AND updated_at = $2 AND (scheduled_through IS NULL OR scheduled_through < $3)",
-            )
-            .bind(recipe_id)
-            .bind(read_at)
-            .bind(through)
-            .bind(next_due),
-            None => sqlx::query(
-                "UPDATE recipes SET next_due_at = $3
-                 WHERE id = $1 AND updated_at = $2 AND (next_due_at IS NULL OR next_due_at < $3)",
-            )
-            .bind(recipe_id)
-            .bind(read_at)
-            .bind(next_due),
-        }
+        sqlx::query(
+            "UPDATE recipes SET next_due_at = $4,
+               scheduled_through = CASE WHEN $5 IS NULL OR scheduled_through > $5 THEN scheduled_through ELSE $5 END
+             WHERE id = $1 AND updated_at = $2 AND next_due_at = $3",
+        )
+        .bind(recipe_id)
+        .bind(read_at)
+        .bind(lease)
+        .bind(next_due)
+        .bind(through)
         .execute(&self.pool)
         .await?;
         Ok(())
