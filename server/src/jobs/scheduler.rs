@@ -23,9 +23,9 @@ use tokio::task::JoinSet;
 use super::clock::SchedulerClock;
 use crate::schedule::Trigger;
 use crate::state::AppState;
-use crate::storage::Recipe;
 #[cfg(doc)]
 use crate::storage::Store;
+use crate::storage::{Backend, Recipe};
 
 /// The longest the scheduler sleeps: how soon it notices a schedule saved by another
 /// process.
@@ -34,7 +34,9 @@ pub const MAX_SLEEP: Duration = Duration::from_secs(1);
 /// A next due time for a schedule that will never fire again (a cron date that never comes).
 const NEVER: i64 = i64::MAX;
 
-/// Due schedules a tick takes at a time: few, so that on a burst every process gets some.
+/// Due schedules a tick takes at a time on PostgreSQL: few, so that on a burst every process
+/// gets some. SQLite takes one at a time: it has one writer, so queueing side by side would
+/// only make the runs wait on each other's locks.
 const TAKE: i64 = 8;
 
 /// How long (real time) a taken schedule is left to the tick that took it. Queueing one takes
@@ -46,9 +48,10 @@ const LEASE: Duration = Duration::from_secs(10);
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let lease_span = state.settings.scheduler_clock.scheduled(LEASE);
     let lease = now.timestamp_millis().saturating_add(i64::try_from(lease_span.as_millis()).unwrap_or(i64::MAX / 4));
+    let take = if state.store.backend() == Backend::Postgres { TAKE } else { 1 };
     let mut queued = 0;
     loop {
-        let taken = state.store.take_due_recipes(now.timestamp_millis(), lease, TAKE).await?;
+        let taken = state.store.take_due_recipes(now.timestamp_millis(), lease, take).await?;
         if taken.is_empty() {
             return Ok(queued);
         }
