@@ -1,7 +1,7 @@
 //! The durable job queue.
 //!
-//! A worker claims the oldest due job with a lease (`lease_until`) and renews it while it
-//! works. A lease that runs out means its worker died: the next claim takes the job again.
+//! A worker claims a due job with a lease (`lease_until`; which job: see `claim`) and renews
+//! it while it works. A lease that runs out means its worker died: the next claim takes the job again.
 //! PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so concurrent workers in any number of
 //! processes never take the same job; SQLite has one writer, so its claim (one UPDATE) is
 //! atomic as it is. A recipe has at most one queued job (a partial unique index: a trigger
@@ -34,10 +34,10 @@ pub struct Job {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "tenant_id, id, kind, recipe_id, trigger, status, attempts, max_attempts, run_after, lease_owner, \
+pub(super) const COLUMNS: &str = "tenant_id, id, kind, recipe_id, trigger, status, attempts, max_attempts, run_after, lease_owner, \
      lease_until, last_error, dedupe_key, created_at, updated_at";
 
-fn from_row(row: &AnyRow) -> Result<Job, sqlx::Error> {
+pub(super) fn from_row(row: &AnyRow) -> Result<Job, sqlx::Error> {
     let opt = |c: &str| sqlx::Row::try_get::<Option<String>, _>(row, c);
     Ok(Job {
         tenant_id: TenantId(get_str(row, "tenant_id")?),
@@ -57,9 +57,6 @@ fn from_row(row: &AnyRow) -> Result<Job, sqlx::Error> {
         updated_at: get_i64(row, "updated_at")?,
     })
 }
-
-/// Due jobs per workspace a PostgreSQL claim chooses from, oldest first.
-const CLAIM_WINDOW: i64 = 16;
 
 /// Attempts at queueing a run before giving up (see [`Store::enqueue_recipe_run`]).
 const ENQUEUE_TRIES: usize = 3;
@@ -175,69 +172,6 @@ impl Store {
         let sql = format!("SELECT {COLUMNS} FROM jobs WHERE id = $1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(from_row).transpose()?.ok_or(StoreError::NotFound)
-    }
-
-    /// Claims a due job (queued and due, or running with an expired lease), unless its
-    /// recipe already has a live running job. None when there is nothing to do.
-    ///
-    /// Fairness: the workspace with the fewest jobs running goes first, then the oldest due
-    /// time. A workspace that queues thousands of runs takes one worker after another only
-    /// while nobody else is waiting; another workspace's job is claimed by the next free
-    /// worker instead of waiting behind the backlog.
-    ///
-    /// On PostgreSQL a claim first looks only at each workspace's [`CLAIM_WINDOW`] oldest
-    /// due jobs (an index range per workspace), so with a backlog it costs the same for a
-    /// hundred waiting jobs or a hundred thousand. Only when none of those can start (their
-    /// recipes running, their connections full) does it read the whole backlog, so a job
-    /// behind a blocked one still starts on a free connection. SQLite (one process, one
-    /// writer) always reads the whole backlog.
-    #[tracing::instrument(skip_all)]
-    pub async fn claim_job(&self, owner: &str, lease_ms: i64) -> StoreResult<Option<Job>> {
-        const ALL_DUE: &str = "SELECT id FROM jobs WHERE (status = 'queued' AND run_after <= $3) OR (status = 'running' AND lease_until < $3)";
-        if self.backend == Backend::Postgres {
-            let window = format!(
-                "SELECT w.id FROM tenants t CROSS JOIN LATERAL (
-                   SELECT id FROM jobs WHERE tenant_id = t.id AND status = 'queued' AND run_after <= $3
-                   ORDER BY run_after, created_at LIMIT {CLAIM_WINDOW}) w
-                 UNION ALL
-                 SELECT id FROM jobs WHERE status = 'running' AND lease_until < $3"
-            );
-            if let Some(job) = self.claim_among(&window, owner, lease_ms).await? {
-                return Ok(Some(job));
-            }
-        }
-        self.claim_among(ALL_DUE, owner, lease_ms).await
-    }
-
-    /// Claims the fairest startable job among `candidates` (a query of job ids; `$3` is now).
-    async fn claim_among(&self, candidates: &str, owner: &str, lease_ms: i64) -> StoreResult<Option<Job>> {
-        let now = now_ms();
-        let lock = if self.backend == Backend::Postgres { "FOR UPDATE OF j SKIP LOCKED" } else { "" };
-        // What is running now is computed once per claim (it is small: at most the number of
-        // workers), and each candidate is then checked against it by hash lookups; a
-        // correlated subquery per waiting job made a claim cost milliseconds per thousand
-        // waiting jobs.
-        let sql = format!(
-            "WITH {busy},
-               live AS (SELECT tenant_id, recipe_id FROM jobs WHERE status = 'running' AND lease_until >= $3),
-               load AS (SELECT tenant_id, COUNT(*) AS n FROM live GROUP BY tenant_id),
-               candidate AS ({candidates})
-             UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3
-             WHERE id = (
-               SELECT j.id FROM candidate c JOIN jobs j ON j.id = c.id
-               LEFT JOIN recipes me ON me.id = j.recipe_id
-               LEFT JOIN load ON load.tenant_id = j.tenant_id
-               WHERE ((j.status = 'queued' AND j.run_after <= $3) OR (j.status = 'running' AND j.lease_until < $3))
-                 AND COALESCE(j.recipe_id, '') NOT IN (SELECT recipe_id FROM live WHERE recipe_id IS NOT NULL)
-                 AND COALESCE(me.source_connection_id, '') NOT IN (SELECT connection_id FROM busy)
-                 AND COALESCE(me.destination_connection_id, '') NOT IN (SELECT connection_id FROM busy)
-               ORDER BY COALESCE(load.n, 0), j.run_after, j.created_at
-               LIMIT 1 {lock})
-             RETURNING {COLUMNS}",
-            busy = super::slots::busy_connections_cte()
-        );
-        let row = sqlx::query(&sql).bind(owner).bind(now + lease_ms).bind(now).fetch_optional(&self.pool).await?;
-        Ok(row.as_ref().map(from_row).transpose()?)
     }
 
     /// Extends a lease; false when the lease was lost (it expired and another worker took

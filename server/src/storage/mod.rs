@@ -13,6 +13,7 @@
 mod accounts;
 mod audit;
 mod budgets;
+mod claim;
 mod connections;
 mod invitations;
 mod jobs;
