@@ -164,6 +164,14 @@ pub async fn a_connection_runs_at_most_its_limit_at_once(app: TestApp) -> anyhow
     ensure!(parked.lease_owner.is_none() && parked.attempts == 0, "{parked:?}");
     ensure!(store.claim_job("w4", 60_000).await?.is_none(), "still full");
 
+    // A job queued after the one waiting for the full connection, on connections with free
+    // slots, starts now: the claim looks past jobs that cannot start.
+    let elsewhere = s.connect("hubspot", json!({"access_token": HUBSPOT_TOKEN})).await?;
+    let later = queue_run(&s, &recipe(&s, &stripe, &elsewhere, "Elsewhere").await?).await?;
+    let claimed = store.claim_job("w5", 60_000).await?.context("the job on free connections")?;
+    ensure!(claimed.id == later.id, "claimed {claimed:?}, not the job on free connections");
+    store.finish_job(&claimed.id, "w5", "done", "").await?;
+
     // A slot frees up: the next job waiting on the connection goes.
     store.finish_job(&first.id, "w1", "done", "").await?;
     let next = store.claim_job("w4", 60_000).await?.context("claim after a slot freed")?;
