@@ -6,8 +6,9 @@
 //! A recipe has at most one queued job, so each round enqueues one job per recipe
 //! (`Store::enqueue_recipe_run`, as a manual run: job row + queued run row, one transaction),
 //! then `--workers` tasks drain the queue, each looping over what a worker does around a run:
-//! `claim_job` (lease, skip locked on PostgreSQL) -> `busy_connection` (the re-check after the
-//! claim) -> `finish_job("done")`. A job found over its connection's limit is parked as the
+//! a claim through the process's shared `Claimer` (workers free at the same moment share one
+//! claim statement; lease, skip locked on PostgreSQL) -> `busy_connection` (the re-check after
+//! the claim) -> `finish_job("done")`. A job found over its connection's limit is parked as the
 //! worker parks it and counted; it is claimed again after its park (about 1 s).
 //!
 //! ```sh
@@ -27,6 +28,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use hitch::domain::TenantName;
+use hitch::jobs::claimer::Claimer;
 use hitch::storage::{Job, RecipeInput, Store, TenantId, new_id, now_ms};
 use serde_json::json;
 
@@ -114,15 +116,14 @@ async fn setup(store: &Store, args: &Args) -> anyhow::Result<Vec<(TenantId, Stri
 /// is parked or running anywhere.
 async fn drain(
     store: Store,
-    owner: String,
+    claimer: Claimer,
     counters: Arc<Counters>,
     target: u64,
 ) -> anyhow::Result<(Vec<u64>, Vec<u64>, Vec<u64>)> {
     let (mut claim_us, mut check_us, mut finish_us) = (Vec::new(), Vec::new(), Vec::new());
-    let lease_ms = 60_000;
     loop {
         let t0 = Instant::now();
-        let job: Option<Job> = store.claim_job(&owner, lease_ms).await?;
+        let job: Option<Job> = claimer.claim().await?;
         let Some(job) = job else {
             if counters.done.load(Ordering::Relaxed) >= target {
                 break;
@@ -133,6 +134,7 @@ async fn drain(
             continue;
         };
         claim_us.push(t0.elapsed().as_micros() as u64);
+        let owner = job.lease_owner.clone().unwrap_or_default();
         let t1 = Instant::now();
         let busy = store.busy_connection(&job).await?;
         check_us.push(t1.elapsed().as_micros() as u64);
@@ -191,9 +193,10 @@ async fn main() -> anyhow::Result<()> {
         let counters = Arc::new(Counters::default());
         let t = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
-        for w in 0..args.workers {
-            let owner = format!("bench:{round}:{w}");
-            tasks.spawn(drain(store.clone(), owner, counters.clone(), enqueued));
+        // One claimer shared by the workers, as in `hitch serve` (startup::Workers).
+        let claimer = Claimer::start(store.clone(), 60_000);
+        for _ in 0..args.workers {
+            tasks.spawn(drain(store.clone(), claimer.clone(), counters.clone(), enqueued));
         }
         while let Some(got) = tasks.join_next().await {
             let (c, k, f) = got??;

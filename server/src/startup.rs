@@ -147,8 +147,14 @@ pub struct Workers {
 impl Workers {
     pub fn start(state: &AppState, count: usize) -> Workers {
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        // One claimer for the process: workers that are free at the same moment get their
+        // jobs from one claim statement.
+        let claimer = crate::jobs::claimer::Claimer::start(state.store.clone(), crate::jobs::worker::lease_ms(state));
         let tasks = (0..count)
-            .map(|_| tokio::spawn(crate::jobs::Worker::new(state.clone()).run(stopped.clone(), IDLE_POLL)))
+            .map(|_| {
+                let worker = crate::jobs::Worker::with_claimer(state.clone(), claimer.clone());
+                tokio::spawn(worker.run(stopped.clone(), IDLE_POLL))
+            })
             .collect();
         let listener = (state.store.backend() == crate::storage::Backend::Postgres)
             .then(|| tokio::spawn(crate::jobs::listener::run(state.settings.database_url.expose().to_owned())));

@@ -124,6 +124,7 @@ fn queue_tests() -> Vec<(&'static str, TestFn)> {
         queue::three_processes_enqueue_each_due_time_once,
         queue::old_queue_rows_are_purged_and_live_ones_kept,
         queue::a_backlog_does_not_starve_other_workspaces,
+        queue::batch_claims_share_out_workspaces_and_never_overlap,
         limits::a_provider_that_answers_429_for_ever_ends_as_a_dead_job,
         limits::a_connection_runs_at_most_its_limit_at_once,
         limits::a_long_retry_after_moves_the_next_attempt,

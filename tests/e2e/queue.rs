@@ -85,6 +85,63 @@ pub async fn claims_are_exclusive_and_leases_expire(app: TestApp) -> anyhow::Res
     Ok(())
 }
 
+/// A batch claim (the idle workers of a process together) deals jobs out across
+/// workspaces, never hands a job out twice, and never takes a queued run of a recipe whose
+/// earlier run is still running, even with an expired lease.
+pub async fn batch_claims_share_out_workspaces_and_never_overlap(app: TestApp) -> anyhow::Result<()> {
+    let store = app.store().clone();
+    let mut workspaces = Vec::new();
+    for n in [10, 2, 2] {
+        let (tenant, ids) = recipes(&store, n, "{\"kind\":\"manual\"}").await?;
+        for id in &ids {
+            store.enqueue_recipe_run(&tenant, id, "manual", None, 5, None).await?;
+        }
+        workspaces.push(tenant);
+    }
+    let first = store.claim_jobs("batch", 60_000, 4).await?;
+    let tenants: HashSet<&TenantId> = first.iter().map(|j| &j.tenant_id).collect();
+    ensure!(first.len() == 4 && tenants.len() == 3, "one workspace's backlog took the batch: {first:?}");
+    ensure!(first.iter().all(|j| j.lease_owner.as_deref() == Some("batch") && j.status == "running"));
+
+    // Three processes' claimers at once, until nothing is left: each job exactly once.
+    let mut claimers = Vec::new();
+    for c in 0..3 {
+        let store = store.clone();
+        claimers.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                let jobs = store.claim_jobs(&format!("c{c}"), 60_000, 3).await?;
+                if jobs.is_empty() {
+                    return Ok::<_, anyhow::Error>(got);
+                }
+                got.extend(jobs.into_iter().map(|j| j.id));
+            }
+        }));
+    }
+    let mut all: Vec<String> = first.iter().map(|j| j.id.clone()).collect();
+    for c in claimers {
+        all.extend(c.await??);
+    }
+    while let Some(job) = store.claim_job("late", 60_000).await? {
+        all.push(job.id);
+    }
+    let unique: HashSet<&String> = all.iter().collect();
+    ensure!(all.len() == 14 && unique.len() == 14, "{} claims, {} distinct", all.len(), unique.len());
+
+    // A run whose worker died (lease ran out) and a new run of the same recipe: the old one
+    // is taken again first, the new one waits for it.
+    let (tenant, ids) = recipes(&store, 1, "{\"kind\":\"manual\"}").await?;
+    let old = store.enqueue_recipe_run(&tenant, &ids[0], "manual", None, 5, None).await?;
+    store.claim_job("dying", 1).await?.ok_or_else(|| anyhow::anyhow!("nothing to claim"))?;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let new = store.enqueue_recipe_run(&tenant, &ids[0], "manual", None, 5, None).await?;
+    ensure!(!new.coalesced, "the new trigger joined the running job");
+    let again = store.claim_jobs("heir", 60_000, 10).await?;
+    let ids: Vec<&str> = again.iter().map(|j| j.id.as_str()).collect();
+    ensure!(ids == [old.job.id.as_str()], "expected only the expired run, got {ids:?}");
+    Ok(())
+}
+
 pub async fn triggers_coalesce_and_dedupe(app: TestApp) -> anyhow::Result<()> {
     let store = app.store().clone();
     let (tenant, ids) = recipes(&store, 1, "{\"kind\":\"manual\"}").await?;

@@ -1,5 +1,6 @@
 //! Background work: workers take jobs from the durable queue and run them.
 
+pub mod claimer;
 pub mod clock;
 pub mod listener;
 pub mod scheduler;

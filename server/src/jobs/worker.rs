@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use super::claimer::Claimer;
 use crate::state::AppState;
 use crate::storage::{Job, now_ms};
 use crate::sync::engine;
@@ -30,8 +31,8 @@ pub enum Outcome {
 #[derive(Clone)]
 pub struct Worker {
     state: AppState,
-    /// This worker's name in leases: unique per process and worker.
-    owner: String,
+    /// Shared by the workers of a process, which claim together.
+    claimer: Claimer,
 }
 
 /// Wakes idle workers at once when work is queued in this process; other processes' work is
@@ -39,6 +40,11 @@ pub struct Worker {
 pub fn wake() -> Arc<Notify> {
     static WAKE: std::sync::OnceLock<Arc<Notify>> = std::sync::OnceLock::new();
     WAKE.get_or_init(|| Arc::new(Notify::new())).clone()
+}
+
+/// How long a claim's lease lasts without renewal.
+pub fn lease_ms(state: &AppState) -> i64 {
+    state.settings.heartbeat_timeout_ms()
 }
 
 /// How long a job that found its connection full waits before it is claimed again.
@@ -59,40 +65,49 @@ fn jittered(base: Duration) -> Duration {
 }
 
 impl Worker {
+    /// A worker with a claimer of its own.
     pub fn new(state: AppState) -> Worker {
-        Worker { state, owner: format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple()) }
+        let claimer = Claimer::start(state.store.clone(), lease_ms(&state));
+        Worker { state, claimer }
+    }
+
+    /// A worker that claims together with the others sharing `claimer`.
+    pub fn with_claimer(state: AppState, claimer: Claimer) -> Worker {
+        Worker { state, claimer }
     }
 
     fn lease_ms(&self) -> i64 {
-        self.state.settings.heartbeat_timeout_ms()
+        lease_ms(&self.state)
     }
 
     /// Claims and runs one job, if one is due.
     pub async fn try_execute_next(&self) -> anyhow::Result<Outcome> {
-        let Some(job) = self.state.store.claim_job(&self.owner, self.lease_ms()).await? else {
+        let Some(job) = self.claimer.claim().await? else {
             return Ok(Outcome::Idle);
         };
+        // The claim's lease owner: every later change of the job must name it.
+        let owner = job.lease_owner.clone().unwrap_or_default();
         // The claim skipped jobs on full connections, but a claim in another process at the
         // same instant can take the same last slot; whoever checks last gives way.
         if let Some(connection) = self.state.store.busy_connection(&job).await? {
             let wait = jittered(PARKED_FOR);
             let until = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(1000);
-            self.state.store.park_job(&job.id, &self.owner, until).await?;
+            self.state.store.park_job(&job.id, &owner, until).await?;
             tracing::debug!(job = %job.id, %connection, "connection at its limit of runs at once; job parked");
             return Ok(Outcome::Ran { job_id: job.id, state: "parked".into() });
         }
-        let state = self.execute(&job).await?;
+        let state = self.execute(&job, &owner).await?;
         Ok(Outcome::Ran { job_id: job.id, state })
     }
 
-    async fn execute(&self, job: &Job) -> anyhow::Result<String> {
+    async fn execute(&self, job: &Job, owner: &str) -> anyhow::Result<String> {
         let store = &self.state.store;
         let scope = store.tenant(&job.tenant_id);
         let recipe_id = job.recipe_id.clone().unwrap_or_default();
         let recipe = match scope.recipe(&recipe_id).await {
             Ok(r) => r,
             Err(crate::storage::StoreError::NotFound) => {
-                store.finish_job(&job.id, &self.owner, "done", "the recipe was deleted").await?;
+                store.finish_job(&job.id, owner, "done", "the recipe was deleted").await?;
                 return Ok("done".into());
             }
             Err(e) => return Err(e.into()),
@@ -106,7 +121,7 @@ impl Worker {
         // The lease is renewed while the run works; a lost lease is logged (the run itself
         // still finishes and records its outcome, which its idempotent writes make safe).
         let renewal = {
-            let (store, id, owner, lease) = (store.clone(), job.id.clone(), self.owner.clone(), self.lease_ms());
+            let (store, id, owner, lease) = (store.clone(), job.id.clone(), owner.to_owned(), self.lease_ms());
             tokio::spawn(async move {
                 let every = Duration::from_millis(u64::try_from(lease / 3).unwrap_or(1000).max(100));
                 loop {
@@ -129,7 +144,7 @@ impl Worker {
         if finished.status == "failed" && transient {
             if job.attempts >= job.max_attempts {
                 let why = format!("gave up after {} attempts: {}", job.attempts, finished.error_message);
-                store.finish_job(&job.id, &self.owner, "dead", &why).await?;
+                store.finish_job(&job.id, owner, "dead", &why).await?;
                 scope.run_log(&run.id, "error", &format!("No more attempts: the job {why}.")).await?;
                 return Ok("dead".into());
             }
@@ -142,11 +157,11 @@ impl Worker {
                 .await?;
             let at = paused_until.map_or(backoff_until, |p| p.max(backoff_until));
             let wait = Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0));
-            store.requeue_job(&job.id, &self.owner, at, &finished.error_message).await?;
+            store.requeue_job(&job.id, owner, at, &finished.error_message).await?;
             scope.run_log(&run.id, "warn", &format!("Will try again in {} s.", wait.as_secs())).await?;
             return Ok("queued".into());
         }
-        store.finish_job(&job.id, &self.owner, "done", &finished.error_message).await?;
+        store.finish_job(&job.id, owner, "done", &finished.error_message).await?;
         Ok("done".into())
     }
 

@@ -1,21 +1,29 @@
 //! Claiming a job: the query every worker of every process runs between jobs, so its cost is
 //! the queue's throughput.
 //!
-//! A claim takes a due job (queued and due, or running with an expired lease) that can start
-//! now: its recipe has no live running job and neither of its connections is at its limit of
-//! runs at once (see `slots`). Fairness: the workspace with the fewest jobs running goes
+//! A claim takes due jobs (queued and due, or running with an expired lease) that can start
+//! now: the recipe has no other running job and neither of its connections is at its limit of
+//! runs at once (see `slots`). A batch claim (one statement for the idle workers of a
+//! process) takes at most one job per recipe, and a queued job waits while an earlier job of
+//! its recipe is running, even with an expired lease (that one is reclaimed first). Fairness: the workspace with the fewest jobs running goes
 //! first, then the one whose oldest due job is oldest; within a workspace, the oldest due job
 //! that can start. A workspace that queues thousands of runs takes one worker after another
 //! only while nobody else is waiting; another workspace's job is claimed by the next free
 //! worker instead of waiting behind the backlog.
 //!
-//! On PostgreSQL the claim walks workspaces in that order and, in each, the waiting jobs in
-//! index order (`jobs_waiting_by_tenant`), locking the first it can start (`FOR UPDATE SKIP
-//! LOCKED`, so concurrent claims in any number of processes take different jobs). It stops at
-//! the first: a claim reads a few index entries per workspace with waiting work, however long
-//! the backlog. It reads further into one workspace's backlog only past jobs that cannot start
-//! (recipe running, connection full) or are being claimed right now. SQLite has one writer and
-//! one process; it sorts every due job, which it does quickly enough at its scale.
+//! On PostgreSQL a claim of `n` jobs takes the `n` workspaces whose turn it is and, in each,
+//! walks the waiting jobs in index order (`jobs_waiting_by_tenant`), locking the first `n` it
+//! can start (`FOR UPDATE SKIP LOCKED`, so concurrent claims in any number of processes take
+//! different jobs); it then deals them out round-robin (each workspace's first job, then each
+//! one's second, ...). It reads a few index entries per workspace, however long the backlog,
+//! and reads further into a workspace's backlog only past jobs that cannot start (recipe
+//! running, connection full) or are being claimed right now. Jobs a batch locked but did not
+//! take are free again when its statement ends. SQLite has one writer and one process; it
+//! sorts every due job, which it does quickly enough at its scale.
+//!
+//! A batch's check of connection limits reads one snapshot, like concurrent claims do, so a
+//! batch can take more jobs for a connection than it has free slots; the worker's re-check
+//! after the claim (`Store::busy_connection`) parks the extra ones.
 
 use std::sync::LazyLock;
 
@@ -23,72 +31,106 @@ use super::jobs::{COLUMNS, from_row};
 use super::{Backend, Job, Store, StoreResult, now_ms};
 
 /// What is running now, computed once per claim (at most the number of workers, plus
-/// parked jobs): `busy` connections, `live` recipes, each workspace's `load`. `$3` is now.
+/// parked jobs): `busy` connections, `live` recipes (a running job whose lease holds),
+/// `occupied` recipes (any running job, lease expired or not), each workspace's `load`.
+/// `$3` is now.
 fn running_now() -> String {
     format!(
         "{busy},
          live AS (SELECT tenant_id, recipe_id FROM jobs WHERE status = 'running' AND lease_until >= $3),
+         occupied AS (SELECT recipe_id FROM jobs WHERE status = 'running' AND recipe_id IS NOT NULL),
          load AS (SELECT tenant_id, COUNT(*) AS n FROM live GROUP BY tenant_id)",
         busy = super::slots::busy_connections_cte()
     )
 }
 
-/// The job `j` (with its recipe `me`) can start: its recipe is not running and neither of
-/// its connections is full. Checked by hash lookups into the sets of [`running_now`].
-const STARTABLE: &str = "COALESCE(j.recipe_id, '') NOT IN (SELECT recipe_id FROM live WHERE recipe_id IS NOT NULL)
-       AND COALESCE(me.source_connection_id, '') NOT IN (SELECT connection_id FROM busy)
+/// Neither connection of the job `j` (with its recipe `me`) is full: hash lookups into the
+/// `busy` set of [`running_now`].
+const FREE_CONNECTIONS: &str = "COALESCE(me.source_connection_id, '') NOT IN (SELECT connection_id FROM busy)
        AND COALESCE(me.destination_connection_id, '') NOT IN (SELECT connection_id FROM busy)";
 
-/// The claim's UPDATE of the job `pick` chose; `$1` owner, `$2` lease end, `$3` now.
+/// `j` is a job whose lease ran out and that can start again.
+fn expired_startable() -> String {
+    format!(
+        "j.status = 'running' AND j.lease_until < $3
+         AND COALESCE(j.recipe_id, '') NOT IN (SELECT recipe_id FROM live WHERE recipe_id IS NOT NULL)
+         AND {FREE_CONNECTIONS}"
+    )
+}
+
+/// `j` is a due queued job that can start.
+fn queued_startable() -> String {
+    format!(
+        "j.status = 'queued' AND j.run_after <= $3
+         AND COALESCE(j.recipe_id, '') NOT IN (SELECT recipe_id FROM occupied)
+         AND {FREE_CONNECTIONS}"
+    )
+}
+
+/// The claim's UPDATE of the jobs `pick` chose; `$1` owner, `$2` lease end, `$3` now,
+/// `$4` the most jobs to take. The choice is a CTE so that it runs exactly once (a locking
+/// subquery under `IN` could be planned as a rescanned inner side).
 fn claim_picked(pick: &str) -> String {
     format!(
-        "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3
-         WHERE id = ({pick})
+        "WITH picked AS (SELECT p.id AS picked_id FROM ({pick}) p)
+         UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3
+         FROM picked WHERE jobs.id = picked.picked_id
          RETURNING {COLUMNS}"
     )
 }
 
 fn postgres_claim() -> String {
-    // `turn` orders the workspaces with due work (one index probe each); `pick` then takes
-    // the first startable job, trying jobs whose lease expired first. Both are evaluated
-    // lazily under `LIMIT 1`, so the lateral walk stops at the first workspace that has one
-    // (only that row is locked).
+    // `turn`: the `$4` workspaces with due work whose turn it is (one index probe each).
+    // Then at most one job whose lease expired, and up to `$4` startable jobs from each of
+    // those workspaces (locked as the walk finds them), dealt out round-robin.
     let pick = format!(
         "WITH {running},
            turn AS MATERIALIZED (
-             SELECT t.id AS tenant_id FROM tenants t
+             SELECT t.id AS tenant_id, ROW_NUMBER() OVER (ORDER BY COALESCE(load.n, 0), oldest.run_after, oldest.created_at) AS place
+             FROM tenants t
              CROSS JOIN LATERAL (
                SELECT run_after, created_at FROM jobs
                WHERE tenant_id = t.id AND status = 'queued' AND run_after <= $3
                ORDER BY run_after, created_at LIMIT 1) oldest
              LEFT JOIN load ON load.tenant_id = t.id
-             ORDER BY COALESCE(load.n, 0), oldest.run_after, oldest.created_at)
+             ORDER BY place LIMIT $4)
          SELECT id FROM (
-           SELECT j.id FROM jobs j LEFT JOIN recipes me ON me.id = j.recipe_id
-           WHERE j.status = 'running' AND j.lease_until < $3 AND {STARTABLE}
+           SELECT j.id, 0 AS round, 0 AS place FROM jobs j LEFT JOIN recipes me ON me.id = j.recipe_id
+           WHERE {expired}
            LIMIT 1 FOR UPDATE OF j SKIP LOCKED) expired
          UNION ALL
-         SELECT w.id FROM turn CROSS JOIN LATERAL (
-           SELECT j.id FROM jobs j LEFT JOIN recipes me ON me.id = j.recipe_id
-           WHERE j.tenant_id = turn.tenant_id AND j.status = 'queued' AND j.run_after <= $3 AND {STARTABLE}
-           ORDER BY j.run_after, j.created_at LIMIT 1 FOR UPDATE OF j SKIP LOCKED) w
-         LIMIT 1",
-        running = running_now()
+         SELECT id FROM (
+           SELECT w.id, ROW_NUMBER() OVER (PARTITION BY turn.tenant_id ORDER BY w.run_after, w.created_at) AS round, turn.place
+           FROM turn CROSS JOIN LATERAL (
+             SELECT j.id, j.run_after, j.created_at FROM jobs j LEFT JOIN recipes me ON me.id = j.recipe_id
+             WHERE j.tenant_id = turn.tenant_id AND {queued}
+             ORDER BY j.run_after, j.created_at LIMIT $4 FOR UPDATE OF j SKIP LOCKED) w
+           ORDER BY round, place LIMIT $4) waiting
+         LIMIT $4",
+        running = running_now(),
+        expired = expired_startable(),
+        queued = queued_startable(),
     );
     claim_picked(&pick)
 }
 
 fn sqlite_claim() -> String {
+    // The same order as on PostgreSQL, over every due job: each workspace's first job (least
+    // loaded workspace first, then oldest), then each one's second, ...
     let pick = format!(
         "WITH {running}
-         SELECT j.id FROM jobs j
-         LEFT JOIN recipes me ON me.id = j.recipe_id
-         LEFT JOIN load ON load.tenant_id = j.tenant_id
-         WHERE ((j.status = 'queued' AND j.run_after <= $3) OR (j.status = 'running' AND j.lease_until < $3))
-           AND {STARTABLE}
-         ORDER BY COALESCE(load.n, 0), j.run_after, j.created_at
-         LIMIT 1",
-        running = running_now()
+         SELECT id FROM (
+           SELECT j.id, j.run_after, j.created_at, COALESCE(load.n, 0) AS n,
+                  ROW_NUMBER() OVER (PARTITION BY j.tenant_id ORDER BY j.run_after, j.created_at) AS round
+           FROM jobs j
+           LEFT JOIN recipes me ON me.id = j.recipe_id
+           LEFT JOIN load ON load.tenant_id = j.tenant_id
+           WHERE ({expired}) OR ({queued})) c
+         ORDER BY round, n, run_after, created_at
+         LIMIT $4",
+        running = running_now(),
+        expired = expired_startable(),
+        queued = queued_startable(),
     );
     claim_picked(&pick)
 }
@@ -96,8 +138,14 @@ fn sqlite_claim() -> String {
 impl Store {
     /// Claims the next job this worker should run (see the module doc for which), leased
     /// to `owner` for `lease_ms`. None when nothing can start now.
-    #[tracing::instrument(skip_all)]
     pub async fn claim_job(&self, owner: &str, lease_ms: i64) -> StoreResult<Option<Job>> {
+        Ok(self.claim_jobs(owner, lease_ms, 1).await?.pop())
+    }
+
+    /// Claims up to `max` jobs at once, all leased to `owner`: what the idle workers of a
+    /// process do together.
+    #[tracing::instrument(skip_all)]
+    pub async fn claim_jobs(&self, owner: &str, lease_ms: i64, max: usize) -> StoreResult<Vec<Job>> {
         static POSTGRES: LazyLock<String> = LazyLock::new(postgres_claim);
         static SQLITE: LazyLock<String> = LazyLock::new(sqlite_claim);
         let now = now_ms();
@@ -105,7 +153,11 @@ impl Store {
             Backend::Postgres => POSTGRES.as_str(),
             Backend::Sqlite => SQLITE.as_str(),
         };
-        let row = sqlx::query(sql).bind(owner).bind(now + lease_ms).bind(now).fetch_optional(&self.pool).await?;
-        Ok(row.as_ref().map(from_row).transpose()?)
+        let max = i64::try_from(max.max(1)).unwrap_or(1);
+        let rows = sqlx::query(sql).bind(owner).bind(now + lease_ms).bind(now).bind(max).fetch_all(&self.pool).await?;
+        let mut jobs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        // RETURNING gives no order: fairest (oldest due) first.
+        jobs.sort_by_key(|j| (j.run_after, j.created_at));
+        Ok(jobs)
     }
 }

@@ -1,0 +1,88 @@
+//! Claims for the workers of one process, made together.
+//!
+//! A worker that wants a job asks the claimer; the claimer takes every request waiting at
+//! that moment and answers them all with one claim statement ([`Store::claim_jobs`]). Under
+//! load the requests of workers that finished while the previous claim was in flight pile
+//! up, so a busy process claims several jobs per round trip instead of one; an idle one
+//! claims one at a time as before. Each batch gets its own lease owner, so a job whose lease
+//! ran out and that this same process claims again is not mistaken for the old claim.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::storage::{Job, Store, StoreError, now_ms};
+
+type Reply = oneshot::Sender<Result<Option<Job>, Arc<StoreError>>>;
+
+/// Requests answered by one claim statement at most.
+const MAX_BATCH: usize = 32;
+
+#[derive(Clone)]
+pub struct Claimer {
+    requests: mpsc::UnboundedSender<Reply>,
+}
+
+impl Claimer {
+    /// Starts the claiming task; it ends when the last handle is dropped.
+    pub fn start(store: Store, lease_ms: i64) -> Claimer {
+        let (requests, mut incoming) = mpsc::unbounded_channel::<Reply>();
+        tokio::spawn(async move {
+            while let Some(first) = incoming.recv().await {
+                let mut waiting = vec![first];
+                while waiting.len() < MAX_BATCH {
+                    match incoming.try_recv() {
+                        Ok(reply) => waiting.push(reply),
+                        Err(_) => break,
+                    }
+                }
+                waiting.retain(|reply| !reply.is_closed());
+                if !waiting.is_empty() {
+                    answer(&store, lease_ms, waiting).await;
+                }
+            }
+        });
+        Claimer { requests }
+    }
+
+    /// A job for the calling worker, leased to `job.lease_owner`; None when nothing can
+    /// start now.
+    pub async fn claim(&self) -> anyhow::Result<Option<Job>> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(reply).map_err(|_| anyhow::anyhow!("the claimer has stopped"))?;
+        Ok(answer.await.map_err(|_| anyhow::anyhow!("the claimer has stopped"))??)
+    }
+}
+
+async fn answer(store: &Store, lease_ms: i64, waiting: Vec<Reply>) {
+    let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    match store.claim_jobs(&owner, lease_ms, waiting.len()).await {
+        Ok(jobs) => {
+            let mut jobs = jobs.into_iter();
+            for reply in waiting {
+                let Some(job) = jobs.next() else {
+                    let _ = reply.send(Ok(None));
+                    continue;
+                };
+                if let Err(Ok(Some(job))) = reply.send(Ok(Some(job))) {
+                    // The worker stopped waiting (shutdown): give the job straight back.
+                    release(store, &job).await;
+                }
+            }
+        }
+        Err(err) => {
+            let err = Arc::new(err);
+            for reply in waiting {
+                let _ = reply.send(Err(err.clone()));
+            }
+        }
+    }
+}
+
+/// Hands a claimed job back at once without counting the attempt.
+async fn release(store: &Store, job: &Job) {
+    let owner = job.lease_owner.as_deref().unwrap_or_default();
+    if let Err(err) = store.park_job(&job.id, owner, now_ms()).await {
+        tracing::warn!(job = %job.id, error = %err, "could not hand back a claimed job; its lease will run out");
+    }
+}
