@@ -154,7 +154,8 @@ impl Store {
             Backend::Sqlite => SQLITE.as_str(),
         };
         let max = i64::try_from(max.max(1)).unwrap_or(1);
-        let rows = sqlx::query(sql).bind(owner).bind(now + lease_ms).bind(now).bind(max).fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query(sql).bind(owner).bind(now + lease_ms).bind(now).bind(max).fetch_all(&self.claims).await?;
         let mut jobs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         // RETURNING gives no order: fairest (oldest due) first.
         jobs.sort_by_key(|j| (j.run_after, j.created_at));
