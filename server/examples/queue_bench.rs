@@ -7,15 +7,16 @@
 //! (`Store::enqueue_recipe_run`, as a manual run: job row + queued run row, one transaction),
 //! then `--workers` tasks drain the queue, each looping over what a worker does around a run:
 //! a claim through the process's shared `Claimer` (workers free at the same moment share one
-//! claim statement; lease, skip locked on PostgreSQL) -> `busy_connection` (the re-check after
-//! the claim) -> `finish_job("done")`. A job found over its connection's limit is parked as the
-//! worker parks it and counted; it is claimed again after its park (about 1 s).
+//! claim statement; lease, skip locked on PostgreSQL; the claimer's re-check of connection
+//! limits after the claim, `over_limit`) -> `finish_job("done")`. A job found over its
+//! connection's limit is parked by the claimer, as in `hitch serve`, and claimed again after
+//! its park (about 1 s).
 //!
 //! ```sh
 //! cargo run --release -p hitch --example queue_bench -- --database-url sqlite:///tmp/q.db?mode=rwc
 //! ```
 //!
-//! Prints one JSON line: enqueue/s and jobs/s (claim -> re-check -> finish) per round and
+//! Prints one JSON line: enqueue/s and jobs/s (claim with its re-check -> finish) per round and
 //! overall, plus per-step latency percentiles.
 
 // A command-line tool: its result is the JSON line it prints.
@@ -29,7 +30,7 @@ use anyhow::Context;
 use clap::Parser;
 use hitch::domain::TenantName;
 use hitch::jobs::claimer::Claimer;
-use hitch::storage::{Job, RecipeInput, Store, TenantId, new_id, now_ms};
+use hitch::storage::{Job, RecipeInput, Store, TenantId, new_id};
 use serde_json::json;
 
 #[derive(Parser, Debug)]
@@ -60,7 +61,6 @@ struct Args {
 #[derive(Default)]
 struct Counters {
     done: AtomicU64,
-    parked: AtomicU64,
     idle: AtomicU64,
 }
 
@@ -112,15 +112,15 @@ async fn setup(store: &Store, args: &Args) -> anyhow::Result<Vec<(TenantId, Stri
     Ok(recipes)
 }
 
-/// One worker: claim -> re-check -> finish until the queue has nothing claimable and no job
+/// One worker: claim (with the claimer's re-check) -> finish until the queue has nothing claimable and no job
 /// is parked or running anywhere.
 async fn drain(
     store: Store,
     claimer: Claimer,
     counters: Arc<Counters>,
     target: u64,
-) -> anyhow::Result<(Vec<u64>, Vec<u64>, Vec<u64>)> {
-    let (mut claim_us, mut check_us, mut finish_us) = (Vec::new(), Vec::new(), Vec::new());
+) -> anyhow::Result<(Vec<u64>, Vec<u64>)> {
+    let (mut claim_us, mut finish_us) = (Vec::new(), Vec::new());
     loop {
         let t0 = Instant::now();
         let job: Option<Job> = claimer.claim().await?;
@@ -135,20 +135,12 @@ async fn drain(
         };
         claim_us.push(t0.elapsed().as_micros() as u64);
         let owner = job.lease_owner.clone().unwrap_or_default();
-        let t1 = Instant::now();
-        let busy = store.busy_connection(&job).await?;
-        check_us.push(t1.elapsed().as_micros() as u64);
-        if busy.is_some() {
-            store.park_job(&job.id, &owner, now_ms() + 1000).await?;
-            counters.parked.fetch_add(1, Ordering::Relaxed);
-            continue;
-        }
         let t2 = Instant::now();
         store.finish_job(&job.id, &owner, "done", "").await?;
         finish_us.push(t2.elapsed().as_micros() as u64);
         counters.done.fetch_add(1, Ordering::Relaxed);
     }
-    Ok((claim_us, check_us, finish_us))
+    Ok((claim_us, finish_us))
 }
 
 #[tokio::main]
@@ -164,8 +156,7 @@ async fn main() -> anyhow::Result<()> {
 
     let mut rounds = Vec::new();
     let (mut enq_total, mut enq_secs, mut done_total, mut drain_secs) = (0u64, 0f64, 0u64, 0f64);
-    let (mut claims, mut checks, mut finishes) = (Vec::new(), Vec::new(), Vec::new());
-    let mut parked_total = 0;
+    let (mut claims, mut finishes) = (Vec::new(), Vec::new());
     for round in 0..args.rounds {
         // Enqueue: the same number of concurrent tasks as workers, each taking every W-th recipe.
         let t = Instant::now();
@@ -199,18 +190,15 @@ async fn main() -> anyhow::Result<()> {
             tasks.spawn(drain(store.clone(), claimer.clone(), counters.clone(), enqueued));
         }
         while let Some(got) = tasks.join_next().await {
-            let (c, k, f) = got??;
+            let (c, f) = got??;
             claims.extend(c);
-            checks.extend(k);
             finishes.extend(f);
         }
         let drain_s = t.elapsed().as_secs_f64();
         let done = counters.done.load(Ordering::Relaxed);
-        let parked = counters.parked.load(Ordering::Relaxed);
-        parked_total += parked;
         rounds.push(json!({
             "round": round, "enqueued": enqueued, "enqueue_s": enq_s, "enqueue_per_s": enqueued as f64 / enq_s,
-            "done": done, "drain_s": drain_s, "jobs_per_s": done as f64 / drain_s, "parked": parked,
+            "done": done, "drain_s": drain_s, "jobs_per_s": done as f64 / drain_s,
             "idle_polls": counters.idle.load(Ordering::Relaxed),
         }));
         enq_total += enqueued;
@@ -223,8 +211,8 @@ async fn main() -> anyhow::Result<()> {
         "workers": args.workers, "pool": pool, "tenants": args.tenants, "recipes": args.recipes,
         "recipes_per_connection": args.recipes_per_connection, "rounds": args.rounds, "setup_s": setup_s,
         "enqueue_per_s": enq_total as f64 / enq_secs, "jobs_per_s": done_total as f64 / drain_secs,
-        "jobs": done_total, "parked": parked_total,
-        "claim": percentiles(claims), "recheck": percentiles(checks), "finish": percentiles(finishes),
+        "jobs": done_total,
+        "claim": percentiles(claims), "finish": percentiles(finishes),
         "per_round": rounds,
     });
     println!("{out}");

@@ -20,13 +20,24 @@ pub async fn recipes(store: &Store, n: usize, trigger: &str) -> anyhow::Result<(
 /// `n` recipes named r0, r1, … in a workspace, their ends left unconnected (the queue does
 /// not look at them).
 pub async fn recipes_in(store: &Store, tenant: &TenantId, n: usize, trigger: &str) -> anyhow::Result<Vec<String>> {
+    recipes_between(store, tenant, n, trigger, ("none", "none")).await
+}
+
+/// `n` recipes from one connection to another.
+async fn recipes_between(
+    store: &Store,
+    tenant: &TenantId,
+    n: usize,
+    trigger: &str,
+    (source, destination): (&str, &str),
+) -> anyhow::Result<Vec<String>> {
     let mut ids = Vec::new();
     for i in 0..n {
         let input = RecipeInput {
             name: format!("r{i}"),
-            source_connection_id: "none".into(),
+            source_connection_id: source.into(),
             source_object: "x".into(),
-            destination_connection_id: "none".into(),
+            destination_connection_id: destination.into(),
             destination_object: "y".into(),
             mapping: "{\"rules\":[]}".into(),
             mode: "full".into(),
@@ -139,6 +150,36 @@ pub async fn batch_claims_share_out_workspaces_and_never_overlap(app: TestApp) -
     let again = store.claim_jobs("heir", 60_000, 10).await?;
     let ids: Vec<&str> = again.iter().map(|j| j.id.as_str()).collect();
     ensure!(ids == [old.job.id.as_str()], "expected only the expired run, got {ids:?}");
+    Ok(())
+}
+
+/// A batch claim can hold more jobs for a connection than the connection has free slots (it
+/// checks one snapshot); the check after the claim gives the extra ones back, the fairest
+/// keeping their slots.
+pub async fn a_batch_keeps_to_connection_limits(app: TestApp) -> anyhow::Result<()> {
+    let store = app.store().clone();
+    let (tenant, _) = recipes(&store, 0, "{\"kind\":\"manual\"}").await?;
+    let scope = store.tenant(&tenant);
+    let (source, destination) = (new_id(), new_id());
+    scope.create_connection(&source, "stripe", "Stripe", "api_key", None, None).await?;
+    scope.create_connection(&destination, "hubspot", "HubSpot", "api_key", None, None).await?;
+    scope.set_max_concurrent_runs(&destination, 2).await?;
+    let ids = recipes_between(&store, &tenant, 4, "{\"kind\":\"manual\"}", (&source, &destination)).await?;
+    for id in &ids {
+        store.enqueue_recipe_run(&tenant, id, "manual", None, 5, None).await?;
+    }
+    let batch = store.claim_jobs("batch", 60_000, 4).await?;
+    ensure!(batch.len() == 4, "the claim itself sees free connections: {batch:?}");
+    let over = store.over_limit(&batch).await?;
+    let over_ids: Vec<&str> = over.iter().map(|(id, _)| id.as_str()).collect();
+    let expected: Vec<&str> = batch[2..].iter().map(|j| j.id.as_str()).collect();
+    ensure!(over_ids == expected, "over the limit: {over_ids:?}, expected the last two {expected:?}");
+    ensure!(over.iter().all(|(_, label)| label == "HubSpot"), "{over:?}");
+    // Once two run, a single claim's check finds no slot either.
+    for (id, _) in &over {
+        store.park_job(id, "batch", hitch::storage::now_ms() + 60_000).await?;
+    }
+    ensure!(store.over_limit(&batch[..2]).await?.is_empty(), "the first two have their slots");
     Ok(())
 }
 

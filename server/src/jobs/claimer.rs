@@ -55,8 +55,7 @@ impl Claimer {
 }
 
 async fn answer(store: &Store, lease_ms: i64, waiting: Vec<Reply>) {
-    let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
-    match store.claim_jobs(&owner, lease_ms, waiting.len()).await {
+    match claim(store, lease_ms, waiting.len()).await {
         Ok(jobs) => {
             let mut jobs = jobs.into_iter();
             for reply in waiting {
@@ -77,6 +76,28 @@ async fn answer(store: &Store, lease_ms: i64, waiting: Vec<Reply>) {
             }
         }
     }
+}
+
+/// Claims up to `n` jobs and keeps those that have a slot on their connections.
+///
+/// The claim skipped jobs on full connections, but it read one snapshot: claims in other
+/// processes at the same instant can take the same last slots, and a batch can hold more
+/// jobs for a connection than it has slots. So after the claim committed, the batch is
+/// checked once more, and the jobs over a limit are parked (given back uncounted, claimable
+/// again about a second later). Of claims made at the same instant, whoever checks last
+/// gives way.
+async fn claim(store: &Store, lease_ms: i64, n: usize) -> Result<Vec<Job>, StoreError> {
+    let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    let mut jobs = store.claim_jobs(&owner, lease_ms, n).await?;
+    let over = store.over_limit(&jobs).await?;
+    for (job_id, connection) in &over {
+        let wait = super::worker::jittered(super::worker::PARKED_FOR);
+        let until = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(1000);
+        store.park_job(job_id, &owner, until).await?;
+        tracing::debug!(job = %job_id, %connection, "connection at its limit of runs at once; job parked");
+    }
+    jobs.retain(|job| !over.iter().any(|(id, _)| *id == job.id));
+    Ok(jobs)
 }
 
 /// Hands a claimed job back at once without counting the attempt.

@@ -48,7 +48,7 @@ pub fn lease_ms(state: &AppState) -> i64 {
 }
 
 /// How long a job that found its connection full waits before it is claimed again.
-const PARKED_FOR: Duration = Duration::from_secs(1);
+pub(super) const PARKED_FOR: Duration = Duration::from_secs(1);
 
 /// How long to wait before attempt `attempt + 1`: 5 s doubling, ±20 % jitter, at most 10 min.
 fn backoff(attempt: i64) -> Duration {
@@ -56,7 +56,7 @@ fn backoff(attempt: i64) -> Duration {
 }
 
 /// `base` ±20 %, so workers that failed together do not retry together.
-fn jittered(base: Duration) -> Duration {
+pub(super) fn jittered(base: Duration) -> Duration {
     let base = u64::try_from(base.as_millis()).unwrap_or(u64::MAX / 2);
     let mut bytes = [0u8; 2];
     let _ = getrandom::fill(&mut bytes);
@@ -87,15 +87,6 @@ impl Worker {
         };
         // The claim's lease owner: every later change of the job must name it.
         let owner = job.lease_owner.clone().unwrap_or_default();
-        // The claim skipped jobs on full connections, but a claim in another process at the
-        // same instant can take the same last slot; whoever checks last gives way.
-        if let Some(connection) = self.state.store.busy_connection(&job).await? {
-            let wait = jittered(PARKED_FOR);
-            let until = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(1000);
-            self.state.store.park_job(&job.id, &owner, until).await?;
-            tracing::debug!(job = %job.id, %connection, "connection at its limit of runs at once; job parked");
-            return Ok(Outcome::Ran { job_id: job.id, state: "parked".into() });
-        }
         let state = self.execute(&job, &owner).await?;
         Ok(Outcome::Ran { job_id: job.id, state })
     }

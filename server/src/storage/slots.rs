@@ -5,9 +5,11 @@
 //!
 //! The claim query skips jobs whose connections are full ([`BUSY_CONNECTIONS`]). That check
 //! reads one snapshot, so two processes claiming at the same instant could both take the
-//! last slot; the worker therefore checks again after its claim has committed
-//! ([`Store::busy_connection`]) and parks the job if it is over. Of jobs that claimed
-//! together, the one checking last sees all the others, so the limit holds exactly.
+//! last slot; the claimer therefore checks again after its claim has committed
+//! ([`Store::over_limit`]) and parks the jobs that are over. Of claims made at the same
+//! instant, the one checking last sees all the others, so the limit holds exactly.
+
+use std::collections::HashMap;
 
 use super::{Job, Store, StoreResult, get_i64, get_str, now_ms};
 
@@ -38,22 +40,52 @@ pub fn busy_connections_cte() -> String {
 impl Store {
     /// The label of a connection of `job`'s recipe that has no slot for it (its limit is
     /// taken by other running jobs), if any. Called after the claim committed.
-    #[tracing::instrument(skip_all)]
     pub async fn busy_connection(&self, job: &Job) -> StoreResult<Option<String>> {
-        let Some(recipe_id) = &job.recipe_id else { return Ok(None) };
+        Ok(self.over_limit(std::slice::from_ref(job)).await?.pop().map(|(_, label)| label))
+    }
+
+    /// Of jobs claimed together (fairest first), those that have no slot on one of their
+    /// recipe's connections, with that connection's label. Slots are counted from what is
+    /// running outside the batch and then given to the batch's jobs in order, so a batch
+    /// never puts more jobs on a connection than its limit allows. Called after the claim
+    /// committed.
+    #[tracing::instrument(skip_all, fields(n = jobs.len()))]
+    pub async fn over_limit(&self, jobs: &[Job]) -> StoreResult<Vec<(String, String)>> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        // $1 is now, $2.. the batch's job ids.
+        let batch = (2..jobs.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let running_on = RUNNING_ON.replace("$3", "$1");
         let sql = format!(
-            "SELECT c.label, COALESCE(c.max_concurrent_runs, {DEFAULT_MAX_CONCURRENT_RUNS}) AS cap,
-                    (SELECT COUNT(*) FROM ({RUNNING_ON}) x WHERE x.connection_id = c.id AND x.job_id <> $2) AS taken
-             FROM recipes me JOIN connections c ON c.id = me.source_connection_id OR c.id = me.destination_connection_id
-             WHERE me.id = $1"
+            "SELECT o.id AS job_id, c.id AS connection_id, c.label, COALESCE(c.max_concurrent_runs, {DEFAULT_MAX_CONCURRENT_RUNS}) AS cap,
+                    (SELECT COUNT(*) FROM ({running_on}) x WHERE x.connection_id = c.id AND x.job_id NOT IN ({batch})) AS taken
+             FROM jobs o JOIN recipes me ON me.id = o.recipe_id
+             JOIN connections c ON c.id = me.source_connection_id OR c.id = me.destination_connection_id
+             WHERE o.id IN ({batch})"
         );
-        let rows = sqlx::query(&sql).bind(recipe_id).bind(&job.id).bind(now_ms()).fetch_all(&self.pool).await?;
+        let mut query = sqlx::query(&sql).bind(now_ms());
+        for job in jobs {
+            query = query.bind(&job.id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        // Per job, its connections; per connection, the slots left for the batch.
+        let mut needs: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut free: HashMap<String, i64> = HashMap::new();
         for row in &rows {
-            if get_i64(row, "taken")? >= get_i64(row, "cap")? {
-                return Ok(Some(get_str(row, "label")?));
+            let connection = get_str(row, "connection_id")?;
+            free.insert(connection.clone(), get_i64(row, "cap")? - get_i64(row, "taken")?);
+            needs.entry(get_str(row, "job_id")?).or_default().push((connection, get_str(row, "label")?));
+        }
+        let mut over = Vec::new();
+        for job in jobs {
+            let Some(connections) = needs.get(&job.id) else { continue };
+            match connections.iter().find(|(c, _)| free.get(c).copied().unwrap_or(0) <= 0) {
+                Some((_, label)) => over.push((job.id.clone(), label.clone())),
+                None => connections.iter().for_each(|(c, _)| *free.entry(c.clone()).or_default() -= 1),
             }
         }
-        Ok(None)
+        Ok(over)
     }
 
     /// Gives a claimed job back without counting the attempt: it stays `running` with no
