@@ -9,14 +9,18 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::storage::{Job, Store, StoreError, now_ms};
+use crate::storage::{Backend, Job, Store, StoreError, now_ms};
 
 type Reply = oneshot::Sender<Result<Option<Job>, Arc<StoreError>>>;
 
 /// Requests answered by one claim statement at most.
 const MAX_BATCH: usize = 32;
+
+/// Claim rounds in flight at once on PostgreSQL: while one waits on the database, the next
+/// can start (the claims pool has as many connections).
+const ROUNDS_AT_ONCE: usize = 2;
 
 #[derive(Clone)]
 pub struct Claimer {
@@ -27,8 +31,13 @@ impl Claimer {
     /// Starts the claiming task; it ends when the last handle is dropped.
     pub fn start(store: Store, lease_ms: i64) -> Claimer {
         let (requests, mut incoming) = mpsc::unbounded_channel::<Reply>();
+        // SQLite has one writer: a second round would only wait for its lock.
+        let at_once = if store.backend() == Backend::Postgres { ROUNDS_AT_ONCE } else { 1 };
+        let rounds = Arc::new(Semaphore::new(at_once));
         tokio::spawn(async move {
             while let Some(first) = incoming.recv().await {
+                // While every round is in flight, requests pile up for the next one.
+                let Ok(round) = rounds.clone().acquire_owned().await else { return };
                 let mut waiting = vec![first];
                 while waiting.len() < MAX_BATCH {
                     match incoming.try_recv() {
@@ -37,9 +46,13 @@ impl Claimer {
                     }
                 }
                 waiting.retain(|reply| !reply.is_closed());
-                if !waiting.is_empty() {
-                    answer(&store, lease_ms, waiting).await;
-                }
+                let store = store.clone();
+                tokio::spawn(async move {
+                    if !waiting.is_empty() {
+                        answer(&store, lease_ms, waiting).await;
+                    }
+                    drop(round);
+                });
             }
         });
         Claimer { requests }
