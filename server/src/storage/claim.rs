@@ -12,8 +12,8 @@
 //! worker instead of waiting behind the backlog.
 //!
 //! On PostgreSQL a claim of `n` jobs takes the `n` workspaces whose turn it is and, in each,
-//! walks the waiting jobs in index order (`jobs_waiting_by_tenant`), locking the first `n` it
-//! can start (`FOR UPDATE SKIP LOCKED`, so concurrent claims in any number of processes take
+//! walks the waiting jobs in index order (`jobs_waiting_by_tenant`), locking the first ones it
+//! can start, its share of the `n` (`FOR UPDATE SKIP LOCKED`, so concurrent claims in any number of processes take
 //! different jobs); it then deals them out round-robin (each workspace's first job, then each
 //! one's second, ...). It reads a few index entries per workspace, however long the backlog,
 //! and reads further into a workspace's backlog only past jobs that cannot start (recipe
@@ -22,8 +22,8 @@
 //! sorts every due job, which it does quickly enough at its scale.
 //!
 //! A batch's check of connection limits reads one snapshot, like concurrent claims do, so a
-//! batch can take more jobs for a connection than it has free slots; the worker's re-check
-//! after the claim (`Store::busy_connection`) parks the extra ones.
+//! batch can take more jobs for a connection than it has free slots; the claimer's re-check
+//! after the claim (`Store::over_limit`, in `jobs::claimer`) parks the extra ones.
 
 use std::sync::LazyLock;
 
@@ -81,8 +81,10 @@ fn claim_picked(pick: &str) -> String {
 
 fn postgres_claim() -> String {
     // `turn`: the `$4` workspaces with due work whose turn it is (one index probe each).
-    // Then at most one job whose lease expired, and up to `$4` startable jobs from each of
-    // those workspaces (locked as the walk finds them), dealt out round-robin.
+    // Then at most one job whose lease expired, and each workspace's `share` of the `$4`
+    // jobs (the first startable ones, locked as the walk finds them), dealt out round-robin.
+    // Every row locked is a write, so a batch locks hardly more rows than it takes; when a
+    // workspace has fewer than its share, the batch comes back smaller.
     let pick = format!(
         "WITH {running},
            turn AS MATERIALIZED (
@@ -93,7 +95,8 @@ fn postgres_claim() -> String {
                WHERE tenant_id = t.id AND status = 'queued' AND run_after <= $3
                ORDER BY run_after, created_at LIMIT 1) oldest
              LEFT JOIN load ON load.tenant_id = t.id
-             ORDER BY place LIMIT $4)
+             ORDER BY place LIMIT $4),
+           share AS (SELECT ($4 + GREATEST(COUNT(*), 1) - 1) / GREATEST(COUNT(*), 1) AS n FROM turn)
          SELECT id FROM (
            SELECT j.id, 0 AS round, 0 AS place FROM jobs j LEFT JOIN recipes me ON me.id = j.recipe_id
            WHERE {expired}
@@ -104,7 +107,7 @@ fn postgres_claim() -> String {
            FROM turn CROSS JOIN LATERAL (
              SELECT j.id, j.run_after, j.created_at FROM jobs j LEFT JOIN recipes me ON me.id = j.recipe_id
              WHERE j.tenant_id = turn.tenant_id AND {queued}
-             ORDER BY j.run_after, j.created_at LIMIT $4 FOR UPDATE OF j SKIP LOCKED) w
+             ORDER BY j.run_after, j.created_at LIMIT (SELECT n FROM share) FOR UPDATE OF j SKIP LOCKED) w
            ORDER BY round, place LIMIT $4) waiting
          LIMIT $4",
         running = running_now(),
