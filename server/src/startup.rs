@@ -62,7 +62,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         tracing::warn!(runs = interrupted, "runs left unfinished by a stopped process were marked interrupted");
     }
     let settings = Arc::new(settings);
-    let writers = crate::webhooks::writers_for(store.backend());
+    let writers = settings.webhook_writers.unwrap_or_else(|| crate::webhooks::writers_for(store.backend()));
     let ingest = crate::webhooks::Ingest::start(store.clone(), writers, crate::jobs::worker::MAX_ATTEMPTS);
     Ok(AppState {
         store,
