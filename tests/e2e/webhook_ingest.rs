@@ -114,6 +114,14 @@ pub async fn a_group_stores_each_event_once_and_queues_one_run_per_recipe(app: T
         let events = scope.recent_webhook_events(recipe, 50).await?;
         ensure!(events.iter().all(|e| e.run_id.as_ref() == Some(run)), "events without their run: {events:?}");
     }
+
+    // Redeliveries while no run waits: the run queued for them is taken back.
+    while store.claim_job("w", 60_000).await?.is_some() {}
+    let again = store.ingest_webhook_deliveries(&[d("wh_a", 0, &["evt_1"]), d("wh_b", 1, &["evt_1"])], 5).await?;
+    ensure!(again.iter().all(|o| *o == HookOutcome::Duplicate), "{again:?}");
+    ensure!(queued_jobs(&store, &tenant).await? == 0, "redeliveries left a queued run");
+    let runs = scope.runs(None, 50).await?;
+    ensure!(runs.len() == 2, "redeliveries left runs behind: {}", runs.len());
     Ok(())
 }
 

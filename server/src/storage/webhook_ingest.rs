@@ -1,24 +1,25 @@
 //! Webhook deliveries stored in groups: one transaction for many deliveries (group commit).
 //!
 //! For every delivery of a group the transaction checks that its endpoint is not revoked and
-//! that its recipe exists and is enabled, inserts the events (an event id already stored for
-//! the endpoint inserts nothing), queues one run per recipe that got new events (or joins the
-//! one waiting) and notes that run on the new events. Either all of it commits or none of it
-//! does, so a failed group leaves nothing behind for the providers' retries to trip over.
+//! that its recipe exists and is enabled, joins the run waiting for each recipe (or queues
+//! one), and inserts the events with that run (an event id already stored for the endpoint
+//! inserts nothing). A run queued for events that all turn out to be stored already is taken
+//! back. Either all of it commits or none of it does, so a failed group leaves nothing
+//! behind for the providers' retries to trip over.
 //!
-//! On PostgreSQL several groups can be written at once. Their row locks are always taken in
-//! the same order (events by endpoint and event id, jobs by tenant and recipe), so two groups
-//! may wait for each other but never deadlock.
+//! On PostgreSQL several groups can be written at once. Each takes its locks in one global
+//! order: queued jobs first, by tenant and recipe, then the events by endpoint and event id.
+//! Two groups may wait for each other, but never in a cycle.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sqlx::AnyConnection;
 
-use super::jobs::{RunRequest, enqueue_run_on};
-use super::{Backend, NewWebhookEvent, Store, StoreResult, TenantId, get_i64, get_opt_i64, get_str, now_ms};
+use super::jobs::{RunRequest, enqueue_run_on, join_queued_run_on, unqueue_on};
+use super::{Backend, Enqueued, NewWebhookEvent, Store, StoreResult, TenantId, get_i64, get_opt_i64, get_str, now_ms};
 
 /// Rows per multi-row statement: well under the bind-parameter limits (SQLite 32,766,
-/// PostgreSQL 65,535) at five parameters a row.
+/// PostgreSQL 65,535) at six parameters a row.
 const CHUNK: usize = 512;
 
 /// A verified delivery to store: the endpoint it came to (as the caller read it) and its
@@ -95,45 +96,59 @@ async fn ingest_on(
         .collect();
     let open: Vec<bool> = outcomes.iter().map(Option::is_none).collect();
     let rows = insert_plan(deliveries, &open);
-    let fresh = insert_events(conn, deliveries, &rows).await?;
 
-    // Which delivery owns which new event, and the recipes that got any.
-    let mut fresh_by_delivery = vec![Vec::new(); deliveries.len()];
-    for &(i, e) in &rows {
-        let event = &deliveries[i].events[e];
-        if fresh.contains(&(deliveries[i].endpoint_id.clone(), event.event_id.clone())) {
-            fresh_by_delivery[i].push(event.event_id.as_str());
-        }
+    // The run of each recipe is known before its events are inserted, so the insert writes
+    // it: updating the rows afterwards doubled the writes and, the updates being rarely HOT,
+    // bloated every index of the table. Usually a run already waits and is joined.
+    let mut wanted: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for &(i, _) in &rows {
+        wanted.entry((deliveries[i].tenant_id.as_str(), deliveries[i].recipe_id.as_str())).or_insert(i);
     }
-    let mut recipes: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
-    for (i, d) in deliveries.iter().enumerate() {
-        if open[i] && !fresh_by_delivery[i].is_empty() {
-            recipes.entry((d.tenant_id.as_str(), d.recipe_id.as_str())).or_default().push(i);
-        }
-    }
-    for ((tenant, recipe), members) in recipes {
-        let cursor = states.get(&deliveries[members[0]].endpoint_id).and_then(|s| s.recipe.clone()).and_then(|r| r.1);
-        let tenant_id = TenantId(tenant.to_owned());
-        let request = RunRequest {
-            tenant_id: &tenant_id,
-            recipe_id: recipe,
-            trigger: "webhook",
-            dedupe_key: None,
-            max_attempts,
-            cursor_before: cursor.as_deref(),
+    let mut runs: BTreeMap<(&str, &str), Enqueued> = BTreeMap::new();
+    for (key, i) in wanted {
+        let d = &deliveries[i];
+        let run = match join_queued_run_on(conn, &d.recipe_id).await? {
+            Some(joined) => joined,
+            None => {
+                let cursor = states.get(&d.endpoint_id).and_then(|s| s.recipe.as_ref()).and_then(|r| r.1.as_deref());
+                let request = RunRequest {
+                    tenant_id: &d.tenant_id,
+                    recipe_id: &d.recipe_id,
+                    trigger: "webhook",
+                    dedupe_key: None,
+                    max_attempts,
+                    cursor_before: cursor,
+                };
+                enqueue_run_on(conn, backend, request).await?
+            }
         };
-        let enqueued = enqueue_run_on(conn, backend, request).await?;
-        let mut by_endpoint: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for &i in &members {
-            by_endpoint.entry(deliveries[i].endpoint_id.as_str()).or_default().extend(&fresh_by_delivery[i]);
-            outcomes[i] = Some(HookOutcome::Accepted {
-                run_id: enqueued.run_id.clone(),
-                joined: enqueued.coalesced,
-                fresh: fresh_by_delivery[i].len(),
+        runs.insert(key, run);
+    }
+    let run_of = |i: usize| runs.get(&(deliveries[i].tenant_id.as_str(), deliveries[i].recipe_id.as_str()));
+    let fresh = insert_events(conn, deliveries, &rows, &run_of).await?;
+
+    let mut fresh_count = vec![0; deliveries.len()];
+    for (&(i, _), new) in rows.iter().zip(fresh) {
+        if new {
+            fresh_count[i] += 1;
+        }
+    }
+    for (i, outcome) in outcomes.iter_mut().enumerate() {
+        if outcome.is_none() {
+            *outcome = Some(match (fresh_count[i], run_of(i)) {
+                (0, _) | (_, None) => HookOutcome::Duplicate,
+                (n, Some(run)) => HookOutcome::Accepted { run_id: run.run_id.clone(), joined: run.coalesced, fresh: n },
             });
         }
-        for (endpoint, events) in by_endpoint {
-            set_run(conn, endpoint, &events, &enqueued.run_id).await?;
+    }
+    // A run queued for events that all turned out to be stored already is not needed.
+    for ((tenant, recipe), run) in &runs {
+        let used = deliveries
+            .iter()
+            .zip(&fresh_count)
+            .any(|(d, n)| *n > 0 && d.tenant_id.as_str() == *tenant && d.recipe_id.as_str() == *recipe);
+        if !used && !run.coalesced {
+            unqueue_on(conn, run).await?;
         }
     }
     Ok(outcomes.into_iter().map(|o| o.unwrap_or(HookOutcome::Duplicate)).collect())
@@ -204,26 +219,34 @@ fn insert_plan(deliveries: &[HookDelivery], open: &[bool]) -> Vec<(usize, usize)
     rows
 }
 
-/// Inserts the planned events; returns the (endpoint, event id) pairs that were new.
-async fn insert_events(
+/// Inserts the planned events, each with its recipe's run; for each of `rows`, whether it
+/// was new.
+async fn insert_events<'d>(
     conn: &mut AnyConnection,
-    deliveries: &[HookDelivery],
+    deliveries: &'d [HookDelivery],
     rows: &[(usize, usize)],
-) -> StoreResult<HashSet<(String, String)>> {
+    run_of: &(dyn Fn(usize) -> Option<&'d Enqueued> + Sync),
+) -> StoreResult<Vec<bool>> {
     let now = now_ms();
-    let mut fresh = HashSet::with_capacity(rows.len());
+    // The pairs the database returns, matched back to their rows.
+    let planned: HashMap<(&str, &str), usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, &(i, e))| ((deliveries[i].endpoint_id.as_str(), deliveries[i].events[e].event_id.as_str()), k))
+        .collect();
+    let mut fresh = vec![false; rows.len()];
     for chunk in rows.chunks(CHUNK) {
         let n = padded(chunk.len());
-        // $1 is the time; each row has five more.
+        // $1 is the time; each row has six more.
         let values: Vec<String> = (0..n)
             .map(|r| {
-                let b = 2 + r * 5;
-                format!("(${}, ${}, ${}, ${}, ${}, $1)", b, b + 1, b + 2, b + 3, b + 4)
+                let b = 2 + r * 6;
+                format!("(${}, ${}, ${}, ${}, ${}, $1, ${})", b, b + 1, b + 2, b + 3, b + 4, b + 5)
             })
             .collect();
         let sql = format!(
-            "INSERT INTO webhook_events (tenant_id, endpoint_id, event_id, kind, payload, received_at) VALUES {}
-             ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING endpoint_id, event_id",
+            "INSERT INTO webhook_events (tenant_id, endpoint_id, event_id, kind, payload, received_at, run_id)
+             VALUES {} ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING endpoint_id, event_id",
             values.join(", ")
         );
         let mut query = sqlx::query(&sql).bind(now);
@@ -236,30 +259,17 @@ async fn insert_events(
                 .bind(d.endpoint_id.as_str())
                 .bind(event.event_id.as_str())
                 .bind(event.kind.as_str())
-                .bind(event.payload.as_str());
+                .bind(event.payload.as_str())
+                .bind(run_of(i).map(|run| run.run_id.as_str()));
         }
         for row in query.fetch_all(&mut *conn).await? {
-            fresh.insert((get_str(&row, "endpoint_id")?, get_str(&row, "event_id")?));
+            let (endpoint, event) = (get_str(&row, "endpoint_id")?, get_str(&row, "event_id")?);
+            if let Some(&k) = planned.get(&(endpoint.as_str(), event.as_str())) {
+                fresh[k] = true;
+            }
         }
     }
     Ok(fresh)
-}
-
-/// Notes on new events which run they queued or joined.
-async fn set_run(conn: &mut AnyConnection, endpoint_id: &str, event_ids: &[&str], run_id: &str) -> StoreResult<()> {
-    for chunk in event_ids.chunks(CHUNK) {
-        let n = padded(chunk.len());
-        let sql = format!(
-            "UPDATE webhook_events SET run_id = $1 WHERE endpoint_id = $2 AND event_id IN ({})",
-            placeholders(n, 3)
-        );
-        let mut query = sqlx::query(&sql).bind(run_id).bind(endpoint_id);
-        for i in 0..n {
-            query = query.bind(chunk[i.min(chunk.len() - 1)]);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// Statements are prepared once per text and connection, so lists are padded to a power
