@@ -19,7 +19,8 @@
 #     WORKERS [2] (HITCH_WORKERS per process)
 #   Queue: QUEUE_WORKERS [8], QUEUE_RECIPES [1000] (the backlog per round), QUEUE_ROUNDS [3],
 #     QUEUE_TENANTS [10], QUEUE_PER_CONNECTION [10]
-#   Webhooks: HOOK_CONNECTIONS [64], HOOK_DURATION [20], HOOK_WARMUP [3], HOOK_ENDPOINTS [4]
+#   Webhooks: HOOK_CONNECTIONS [64], HOOK_DURATION [20], HOOK_WARMUP [3], HOOK_ENDPOINTS [4],
+#     HOOK_CLIENT [raw] (webhook_load's HTTP client: raw, or reqwest as before)
 #   OUT_DIR: keep logs and JSON results there
 set -euo pipefail
 
@@ -47,6 +48,7 @@ HOOK_CONNECTIONS=${HOOK_CONNECTIONS:-64}
 HOOK_DURATION=${HOOK_DURATION:-20}
 HOOK_WARMUP=${HOOK_WARMUP:-3}
 HOOK_ENDPOINTS=${HOOK_ENDPOINTS:-4}
+HOOK_CLIENT=${HOOK_CLIENT:-raw}
 OUT_DIR=${OUT_DIR:-}
 HELPER=$REPO/bench/scheduler_run.py
 
@@ -280,13 +282,13 @@ webhook() { # STORE
     python3 "$HELPER" webhooks "$token" "$HOOK_ENDPOINTS" "${SERVE_BASES[0]}" >"$WORK/endpoints.txt"
     local args=()
     while read -r line; do args+=(--endpoint "$line"); done <"$WORK/endpoints.txt"
-    log "webhook/$store: ${#SERVE_PIDS[@]} hitch serve, $HOOK_ENDPOINTS endpoints, $HOOK_CONNECTIONS connections, ${HOOK_DURATION}s (+${HOOK_WARMUP}s warm-up) ($(state))"
+    log "webhook/$store: ${#SERVE_PIDS[@]} hitch serve, $HOOK_ENDPOINTS endpoints, $HOOK_CONNECTIONS connections ($HOOK_CLIENT client), ${HOOK_DURATION}s (+${HOOK_WARMUP}s warm-up) ($(state))"
     start_sampler "$WORK/sampler-hooks-$store.txt"
     ( sleep "$HOOK_WARMUP"; exec python3 "$HELPER" watch "$(pids_csv)" "${DB_REF##*/}" >"$WORK/cpu-hooks-$store.json" ) &
     watch_pid=$!
     /usr/bin/time -f '{"user_s": %U, "sys_s": %S, "wall_s": %e}' -o "$WORK/time-hooks-$store.json" \
         "$EXAMPLES/webhook_load" "${args[@]}" --connections "$HOOK_CONNECTIONS" --duration-secs "$HOOK_DURATION" \
-        --warmup-secs "$HOOK_WARMUP" --tag "$store$$" >"$WORK/hooks-$store.json" 2>"$WORK/hooks-$store.log" \
+        --warmup-secs "$HOOK_WARMUP" --client "$HOOK_CLIENT" --tag "$store$$" >"$WORK/hooks-$store.json" 2>"$WORK/hooks-$store.log" \
         || { cat "$WORK/hooks-$store.log" >&2; die "webhook_load failed"; }
     kill -TERM "$watch_pid" 2>/dev/null; wait "$watch_pid" || true
     stop_sampler

@@ -58,6 +58,10 @@ pub struct Settings {
     /// Workers `hitch serve` runs (`HITCH_WORKERS`, default 2; 0 serves HTTP and schedules
     /// only, leaving runs to `hitch worker` processes).
     pub workers: usize,
+    /// Webhook writer tasks (`HITCH_WEBHOOK_WRITERS`, 1 to 16; default 1 on SQLite, 2 on
+    /// PostgreSQL): each stores a group of deliveries in one transaction while the next
+    /// group gathers.
+    pub webhook_writers: Option<usize>,
     /// The clock due times are read from: the wall clock, or a faster one for tests and demos
     /// (`HITCH_SCHEDULER_TIME_SCALE`, `HITCH_SCHEDULER_TIME_ANCHOR_MS`).
     pub scheduler_clock: crate::jobs::clock::SchedulerClock,
@@ -190,6 +194,15 @@ impl Settings {
                     .filter(|n| *n <= 64)
                     .with_context(|| format!("HITCH_WORKERS must be 0 to 64, got {raw:?}"))?,
                 None => 2,
+            },
+            webhook_writers: match get("HITCH_WEBHOOK_WRITERS") {
+                Some(raw) => Some(
+                    raw.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=16).contains(n))
+                        .with_context(|| format!("HITCH_WEBHOOK_WRITERS must be 1 to 16, got {raw:?}"))?,
+                ),
+                None => None,
             },
             scheduler_clock: scheduler_clock(&get)?,
             provider_env: ProviderEnv(

@@ -62,6 +62,8 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         tracing::warn!(runs = interrupted, "runs left unfinished by a stopped process were marked interrupted");
     }
     let settings = Arc::new(settings);
+    let writers = settings.webhook_writers.unwrap_or_else(|| crate::webhooks::writers_for(store.backend()));
+    let ingest = crate::webhooks::Ingest::start(store.clone(), writers, crate::jobs::worker::MAX_ATTEMPTS);
     Ok(AppState {
         store,
         settings: settings.clone(),
@@ -69,6 +71,8 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         catalog,
         http: provider_http_client(settings.provider_timeout)?,
         metrics: Arc::new(Metrics::new()),
+        hook_endpoints: Arc::new(crate::webhooks::EndpointCache::new(crate::webhooks::ENDPOINT_CACHE_CAPACITY)),
+        ingest,
     })
 }
 
@@ -82,6 +86,7 @@ pub async fn run_workers(settings: Settings, count: usize, shutdown: impl Future
     shutdown.await;
     health.abort();
     workers.stop().await;
+    state.ingest.stop().await;
     state.store.close().await;
     Ok(())
 }
@@ -115,12 +120,16 @@ impl Application {
     /// the pool.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
+        let ingest = self.state.ingest.clone();
         let housekeeping = tokio::spawn(housekeeping(store.clone()));
         let health = tokio::spawn(crate::connections::health::run(self.state.clone()));
         let workers = Workers::start(&self.state, self.state.settings.workers);
         let scheduler = tokio::spawn(crate::jobs::scheduler::run(self.state.clone()));
         let app = crate::http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        // Every request has been answered; deliveries of handlers that went away are still
+        // stored before the pool closes.
+        ingest.stop().await;
         housekeeping.abort();
         health.abort();
         scheduler.abort();

@@ -7,6 +7,7 @@ use crate::metrics::Metrics;
 use crate::providers::Catalog;
 use crate::secrets::Secrets;
 use crate::storage::Store;
+use crate::webhooks::{EndpointCache, Ingest};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,4 +18,8 @@ pub struct AppState {
     /// For calls to providers: no redirects followed, bounded timeouts.
     pub http: reqwest::Client,
     pub metrics: Arc<Metrics>,
+    /// Webhook endpoint rows by id (`/hooks/{id}` reads them here first).
+    pub hook_endpoints: Arc<EndpointCache>,
+    /// The group-commit writer of webhook deliveries.
+    pub ingest: Ingest,
 }

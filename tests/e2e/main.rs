@@ -25,6 +25,7 @@ mod sync_http;
 mod sync_postgres;
 mod ui_queue;
 mod ui_webhooks;
+mod webhook_ingest;
 mod webhooks;
 
 use std::future::Future;
@@ -132,6 +133,11 @@ fn queue_tests() -> Vec<(&'static str, TestFn)> {
         limits::request_budgets_are_shared_by_processes,
         ui_queue::dead_jobs_are_listed_and_run_again,
         ui_queue::viewers_see_the_queue_but_cannot_run_again,
+        webhook_ingest::a_group_stores_each_event_once_and_queues_one_run_per_recipe,
+        webhook_ingest::concurrent_deliveries_share_one_queued_run,
+        webhook_ingest::cached_endpoints_still_obey_revocation_and_disabling,
+        webhook_ingest::a_refused_group_stores_nothing_and_spares_its_neighbours,
+        webhook_ingest::stopping_stores_every_delivery_taken,
     ]
 }
 

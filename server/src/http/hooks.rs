@@ -3,7 +3,10 @@
 //! tenant and recipe, and the provider's signature over the raw body authenticates it.
 //!
 //! Events are stored (deduped by event id) before the 2xx, so an accepted event is never
-//! lost; a delivery whose events were all seen before triggers nothing.
+//! lost; a delivery whose events were all seen before triggers nothing. The endpoint row
+//! comes from memory ([`crate::webhooks::EndpointCache`]); the events and the run they queue
+//! are written by the group-commit writer ([`crate::webhooks::Ingest`]), which checks the
+//! endpoint and its recipe again in the same transaction.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -15,10 +18,9 @@ use serde_json::{Value, json};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::state::AppState;
-use crate::storage::{NewWebhookEvent, StoreError, TenantStore, WebhookEndpoint};
+use crate::storage::{HookDelivery, HookOutcome, NewWebhookEvent, StoreError, WebhookEndpoint};
 use crate::sync::mapping::redact;
-use crate::sync::recipes::{StartError, start_run};
-use crate::webhooks::{DEFAULT_MAX_BODY_BYTES, InboundRequest, Rejection, Scheme, Verified, verify};
+use crate::webhooks::{DEFAULT_MAX_BODY_BYTES, InboundRequest, IngestError, Rejection, Scheme, Verified, verify};
 
 /// Longest endpoint id looked up; real ones are 67 characters, so longer is noise.
 const MAX_ENDPOINT_ID_LEN: usize = 128;
@@ -71,7 +73,7 @@ pub async fn hook_post(
     if id.len() > MAX_ENDPOINT_ID_LEN {
         return not_found();
     }
-    let endpoint = match state.store.webhook_endpoint_by_id(&id).await {
+    let endpoint = match state.hook_endpoints.get(&state.store, &id).await {
         Ok(endpoint) if endpoint.revoked_at.is_none() => endpoint,
         Ok(_) | Err(StoreError::NotFound) => return not_found(),
         Err(e) => {
@@ -80,6 +82,8 @@ pub async fn hook_post(
         }
     };
     let Some(verified) = authenticate(&state, &endpoint, &method, &uri, &headers, &body) else {
+        // Read the row again next time: its secret may have been sealed anew meanwhile.
+        state.hook_endpoints.forget(&id);
         return internal();
     };
     let verified = match verified {
@@ -128,68 +132,46 @@ fn authenticate(
     Some(verify(&scheme, &secret, &request, chrono::Utc::now()))
 }
 
-/// Stores the events, then queues a run unless every event was a redelivery.
+/// Stores the events and queues a run unless every event was a redelivery (one
+/// transaction, shared with whatever other deliveries wait at the same time).
 async fn accept(state: &AppState, endpoint: &WebhookEndpoint, verified: &Verified) -> Response {
-    let scope = state.store.tenant(&endpoint.tenant_id);
-    // A disabled recipe refuses before anything is stored, so the provider keeps retrying
-    // and the events still count as new once the recipe is enabled again.
-    match scope.recipe(&endpoint.recipe_id).await {
-        Ok(recipe) if !recipe.enabled => return disabled(),
-        Ok(_) => {}
-        Err(StoreError::NotFound) => return not_found(),
-        Err(e) => {
-            tracing::error!(error = %e, "webhook recipe lookup failed");
-            return internal();
-        }
-    }
-    let fresh = match scope.record_webhook_events(&endpoint.id, &events(verified)).await {
-        Ok(fresh) => fresh,
-        Err(e) => {
-            tracing::error!(error = %e, "storing webhook events failed");
-            return internal();
-        }
+    let delivery = HookDelivery {
+        tenant_id: endpoint.tenant_id.clone(),
+        endpoint_id: endpoint.id.clone(),
+        recipe_id: endpoint.recipe_id.clone(),
+        events: events(verified),
     };
-    if fresh.is_empty() {
-        tracing::info!(endpoint = %short(&endpoint.id), "webhook delivery was a duplicate");
-        return (StatusCode::OK, Json(json!({"status": "duplicate"}))).into_response();
-    }
-    match start_run(state, &endpoint.tenant_id, &endpoint.recipe_id, "webhook").await {
-        Ok(started) => {
-            if let Err(e) = scope.set_webhook_events_run(&endpoint.id, &fresh, &started.run_id).await {
-                // The run is queued and the events are stored; only the cross-reference is
-                // missing, which is no reason to make the provider send them again.
-                tracing::warn!(error = %e, "recording the run of webhook events failed");
-            }
+    match state.ingest.submit(delivery).await {
+        Ok(HookOutcome::Accepted { run_id, joined, fresh }) => {
             tracing::info!(
-                endpoint = %short(&endpoint.id), events = fresh.len(), run_id = %started.run_id, joined = started.joined,
+                endpoint = %short(&endpoint.id), events = fresh, run_id = %run_id, joined,
                 "webhook accepted"
             );
-            (StatusCode::OK, Json(json!({"status": "accepted", "run_id": started.run_id}))).into_response()
+            (StatusCode::OK, Json(json!({"status": "accepted", "run_id": run_id}))).into_response()
         }
-        Err(e) => {
-            forget(&scope, &endpoint.id, &fresh).await;
-            match e {
-                StartError::Disabled => disabled(),
-                StartError::Store(StoreError::NotFound) => not_found(),
-                StartError::Store(e) => {
-                    tracing::error!(error = %e, "queueing a webhook run failed");
-                    internal()
-                }
-            }
+        Ok(HookOutcome::Duplicate) => {
+            tracing::info!(endpoint = %short(&endpoint.id), "webhook delivery was a duplicate");
+            (StatusCode::OK, Json(json!({"status": "duplicate"}))).into_response()
+        }
+        // A disabled recipe refuses before anything is stored, so the provider keeps retrying
+        // and the events still count as new once the recipe is enabled again.
+        Ok(HookOutcome::Disabled) => disabled(),
+        Ok(HookOutcome::Gone) => {
+            // Revoked (or its recipe deleted) since the row was read into memory.
+            state.hook_endpoints.forget(&endpoint.id);
+            not_found()
+        }
+        // The writer logged why; nothing of this delivery was stored.
+        Err(IngestError::Failed) => internal(),
+        Err(IngestError::Stopped) => {
+            tracing::warn!(endpoint = %short(&endpoint.id), "webhook refused: the server is stopping");
+            internal()
         }
     }
 }
 
 fn disabled() -> Response {
     error(StatusCode::CONFLICT, "recipe_disabled", "The recipe of this webhook is disabled.")
-}
-
-/// Undoes the insert when no run could be queued, so the provider's retry is not taken
-/// for a duplicate and dropped.
-async fn forget(scope: &TenantStore<'_>, endpoint_id: &str, event_ids: &[String]) {
-    if let Err(e) = scope.delete_webhook_events(endpoint_id, event_ids).await {
-        tracing::error!(error = %e, "removing webhook events of a failed trigger failed");
-    }
 }
 
 /// One row per event: a batch (HubSpot) stores each event object under its own id.

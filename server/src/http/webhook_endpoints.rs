@@ -81,6 +81,7 @@ pub async fn revoke(
 ) -> Result<WebhookEndpoint, EndpointError> {
     let scope = state.store.tenant(tenant_id);
     let endpoint = scope.revoke_webhook_endpoint(endpoint_id).await?;
+    state.hook_endpoints.forget(endpoint_id);
     scope.audit(&audit("webhook.revoked", &endpoint.recipe_id, &short(endpoint_id))).await?;
     Ok(endpoint)
 }

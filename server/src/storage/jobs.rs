@@ -7,6 +7,7 @@
 //! atomic as it is. A recipe has at most one queued job (a partial unique index: a trigger
 //! arriving while one waits joins it) and at most one running (checked when claiming).
 
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use super::{
@@ -58,7 +59,7 @@ pub(super) fn from_row(row: &AnyRow) -> Result<Job, sqlx::Error> {
     })
 }
 
-/// Attempts at queueing a run before giving up (see [`Store::enqueue_recipe_run`]).
+/// Attempts at queueing a run before giving up (see [`enqueue_run_on`]).
 const ENQUEUE_TRIES: usize = 3;
 
 /// A recipe run as enqueued: the job and its (queued) run.
@@ -68,6 +69,128 @@ pub struct Enqueued {
     pub run_id: String,
     /// True when the trigger joined a run already waiting (nothing new was queued).
     pub coalesced: bool,
+}
+
+/// What to queue: a run of one recipe (see [`Store::enqueue_recipe_run`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RunRequest<'a> {
+    pub tenant_id: &'a TenantId,
+    pub recipe_id: &'a str,
+    pub trigger: &'a str,
+    pub dedupe_key: Option<&'a str>,
+    pub max_attempts: i64,
+    pub cursor_before: Option<&'a str>,
+}
+
+/// Queues a run on `conn`, inside the caller's transaction, with the meaning of
+/// [`Store::enqueue_recipe_run`]. On PostgreSQL a new job also sends `pg_notify`, delivered
+/// when the caller commits.
+pub(super) async fn enqueue_run_on(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    request: RunRequest<'_>,
+) -> StoreResult<Enqueued> {
+    // The queued job a trigger joins can be claimed between the insert that found it and
+    // the read that looks it up; then there is nothing to join and the insert is tried
+    // again (it succeeds now, unless yet another trigger queued a job meanwhile). Each
+    // statement sees what other transactions committed before it (PostgreSQL's READ
+    // COMMITTED; SQLite's writer holds the database), so the retry works inside one
+    // transaction.
+    for _ in 0..ENQUEUE_TRIES {
+        if let Some(enqueued) = try_enqueue_run_on(conn, backend, request).await? {
+            return Ok(enqueued);
+        }
+    }
+    Err(StoreError::NotFound)
+}
+
+/// One attempt of [`enqueue_run_on`]; `None` when the insert was refused but the job it
+/// collided with is no longer there to join.
+async fn try_enqueue_run_on(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    request: RunRequest<'_>,
+) -> StoreResult<Option<Enqueued>> {
+    let RunRequest { tenant_id, recipe_id, trigger, dedupe_key, max_attempts, cursor_before } = request;
+    let now = now_ms();
+    let (job_id, run_id) = (new_id(), new_id());
+    let sql = format!(
+        "INSERT INTO jobs (tenant_id, id, kind, recipe_id, trigger, status, max_attempts, run_after, dedupe_key, created_at, updated_at)
+         VALUES ($1, $2, 'run', $3, $4, 'queued', $5, $6, $7, $6, $6) ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
+    );
+    let inserted = sqlx::query(&sql)
+        .bind(&tenant_id.0)
+        .bind(&job_id)
+        .bind(recipe_id)
+        .bind(trigger)
+        .bind(max_attempts)
+        .bind(now)
+        .bind(dedupe_key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(row) = inserted {
+        let job = from_row(&row)?;
+        if backend == Backend::Postgres {
+            // Delivered at commit: workers of every process wake for the new job.
+            sqlx::query("SELECT pg_notify('hitch_jobs', '')").execute(&mut *conn).await?;
+        }
+        sqlx::query(
+            "INSERT INTO runs (tenant_id, id, recipe_id, trigger, status, cursor_before, queued_at, job_id, attempt)
+             VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, 1)",
+        )
+        .bind(&tenant_id.0)
+        .bind(&run_id)
+        .bind(recipe_id)
+        .bind(trigger)
+        .bind(cursor_before)
+        .bind(now)
+        .bind(&job_id)
+        .execute(&mut *conn)
+        .await?;
+        return Ok(Some(Enqueued { job, run_id, coalesced: false }));
+    }
+    // Joined: the queued job of this recipe (or the one with this dedupe key).
+    let sql = format!(
+        "SELECT {COLUMNS} FROM jobs WHERE (recipe_id = $1 AND status = 'queued') OR (dedupe_key IS NOT NULL AND dedupe_key = $2)
+         ORDER BY CASE WHEN dedupe_key = $2 THEN 0 ELSE 1 END, created_at DESC LIMIT 1"
+    );
+    let row = sqlx::query(&sql).bind(recipe_id).bind(dedupe_key.unwrap_or("")).fetch_optional(&mut *conn).await?;
+    let Some(job) = row.as_ref().map(from_row).transpose()? else {
+        return Ok(None);
+    };
+    // By recipe first: runs_by_recipe finds the job's run without scanning every run.
+    let run = sqlx::query("SELECT id FROM runs WHERE recipe_id = $1 AND job_id = $2 ORDER BY queued_at DESC LIMIT 1")
+        .bind(job.recipe_id.as_deref().unwrap_or(recipe_id))
+        .bind(&job.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let run_id = run.map(|r| get_str(&r, "id")).transpose()?.unwrap_or_default();
+    Ok(Some(Enqueued { job, run_id, coalesced: true }))
+}
+
+/// The run already waiting for a recipe, joined without trying an insert first (one
+/// statement instead of three); `None` when none waits. Meant for triggers that have no
+/// dedupe key and come often (webhooks); [`enqueue_run_on`] queues one when this finds
+/// none.
+pub(super) async fn join_queued_run_on(conn: &mut AnyConnection, recipe_id: &str) -> StoreResult<Option<Enqueued>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, (SELECT r.id FROM runs r WHERE r.recipe_id = jobs.recipe_id AND r.job_id = jobs.id
+                            ORDER BY r.queued_at DESC LIMIT 1) AS run_id
+         FROM jobs WHERE recipe_id = $1 AND status = 'queued'"
+    );
+    let Some(row) = sqlx::query(&sql).bind(recipe_id).fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let run_id = sqlx::Row::try_get::<Option<String>, _>(&row, "run_id")?.unwrap_or_default();
+    Ok(Some(Enqueued { job: from_row(&row)?, run_id, coalesced: true }))
+}
+
+/// Takes back a job and its run queued by this transaction that turned out not to be
+/// needed.
+pub(super) async fn unqueue_on(conn: &mut AnyConnection, enqueued: &Enqueued) -> StoreResult<()> {
+    sqlx::query("DELETE FROM runs WHERE id = $1").bind(&enqueued.run_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM jobs WHERE id = $1").bind(&enqueued.job.id).execute(&mut *conn).await?;
+    Ok(())
 }
 
 impl Store {
@@ -84,87 +207,11 @@ impl Store {
         max_attempts: i64,
         cursor_before: Option<&str>,
     ) -> StoreResult<Enqueued> {
-        // The queued job a trigger joins can be claimed between the insert that found it and
-        // the read that looks it up; then there is nothing to join and the insert is tried
-        // again (it succeeds now, unless yet another trigger queued a job meanwhile).
-        for _ in 0..ENQUEUE_TRIES - 1 {
-            if let Some(enqueued) = self
-                .try_enqueue_recipe_run(tenant_id, recipe_id, trigger, dedupe_key, max_attempts, cursor_before)
-                .await?
-            {
-                return Ok(enqueued);
-            }
-        }
-        self.try_enqueue_recipe_run(tenant_id, recipe_id, trigger, dedupe_key, max_attempts, cursor_before)
-            .await?
-            .ok_or(StoreError::NotFound)
-    }
-
-    /// One attempt of [`Store::enqueue_recipe_run`]; `None` when the insert was refused but
-    /// the job it collided with is no longer there to join.
-    async fn try_enqueue_recipe_run(
-        &self,
-        tenant_id: &TenantId,
-        recipe_id: &str,
-        trigger: &str,
-        dedupe_key: Option<&str>,
-        max_attempts: i64,
-        cursor_before: Option<&str>,
-    ) -> StoreResult<Option<Enqueued>> {
-        let now = now_ms();
-        let (job_id, run_id) = (new_id(), new_id());
+        let request = RunRequest { tenant_id, recipe_id, trigger, dedupe_key, max_attempts, cursor_before };
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO jobs (tenant_id, id, kind, recipe_id, trigger, status, max_attempts, run_after, dedupe_key, created_at, updated_at)
-             VALUES ($1, $2, 'run', $3, $4, 'queued', $5, $6, $7, $6, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(&tenant_id.0)
-        .bind(&job_id)
-        .bind(recipe_id)
-        .bind(trigger)
-        .bind(max_attempts)
-        .bind(now)
-        .bind(dedupe_key)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 1 {
-            if self.backend == Backend::Postgres {
-                // Delivered at commit: workers of every process wake for the new job.
-                sqlx::query("SELECT pg_notify('hitch_jobs', '')").execute(&mut *tx).await?;
-            }
-            sqlx::query(
-                "INSERT INTO runs (tenant_id, id, recipe_id, trigger, status, cursor_before, queued_at, job_id, attempt)
-                 VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, 1)",
-            )
-            .bind(&tenant_id.0)
-            .bind(&run_id)
-            .bind(recipe_id)
-            .bind(trigger)
-            .bind(cursor_before)
-            .bind(now)
-            .bind(&job_id)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            let job = self.job(&job_id).await?;
-            return Ok(Some(Enqueued { job, run_id, coalesced: false }));
-        }
+        let enqueued = enqueue_run_on(&mut tx, self.backend, request).await?;
         tx.commit().await?;
-        // Joined: the queued job of this recipe (or the one with this dedupe key).
-        let sql = format!(
-            "SELECT {COLUMNS} FROM jobs WHERE (recipe_id = $1 AND status = 'queued') OR (dedupe_key IS NOT NULL AND dedupe_key = $2)
-             ORDER BY CASE WHEN dedupe_key = $2 THEN 0 ELSE 1 END, created_at DESC LIMIT 1"
-        );
-        let row = sqlx::query(&sql).bind(recipe_id).bind(dedupe_key.unwrap_or("")).fetch_optional(&self.pool).await?;
-        let Some(job) = row.as_ref().map(from_row).transpose()? else {
-            return Ok(None);
-        };
-        let run = sqlx::query("SELECT id FROM runs WHERE job_id = $1 ORDER BY queued_at DESC LIMIT 1")
-            .bind(&job.id)
-            .fetch_optional(&self.pool)
-            .await?;
-        let run_id = run.map(|r| get_str(&r, "id")).transpose()?.unwrap_or_default();
-        Ok(Some(Enqueued { job, run_id, coalesced: true }))
+        Ok(enqueued)
     }
 
     #[tracing::instrument(skip_all)]

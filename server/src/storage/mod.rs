@@ -27,6 +27,7 @@ mod sessions;
 mod slots;
 mod throttle;
 mod tokens;
+mod webhook_ingest;
 mod webhooks;
 
 use std::time::Duration;
@@ -47,6 +48,7 @@ pub use retention::Purged;
 pub use runs::{HEARTBEAT_TIMEOUT_MS, Run, RunCounts, RunLog};
 pub use sessions::SessionBackend;
 pub use slots::DEFAULT_MAX_CONCURRENT_RUNS;
+pub use webhook_ingest::{HookDelivery, HookOutcome};
 pub use webhooks::{NewWebhookEvent, WebhookEndpoint, WebhookEventSummary};
 
 /// Which database a [`Store`] talks to.

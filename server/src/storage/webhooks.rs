@@ -163,43 +163,6 @@ impl TenantStore<'_> {
         Ok(fresh)
     }
 
-    /// Notes which run the events triggered (or joined).
-    #[tracing::instrument(skip_all)]
-    pub async fn set_webhook_events_run(
-        &self,
-        endpoint_id: &str,
-        event_ids: &[String],
-        run_id: &str,
-    ) -> StoreResult<()> {
-        for event_id in event_ids {
-            sqlx::query(
-                "UPDATE webhook_events SET run_id = $4 WHERE tenant_id = $1 AND endpoint_id = $2 AND event_id = $3",
-            )
-            .bind(&self.tenant_id.0)
-            .bind(endpoint_id)
-            .bind(event_id)
-            .bind(run_id)
-            .execute(self.pool())
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// Forgets events whose run could not be queued, so the provider's retry of the same
-    /// delivery counts as new instead of as a duplicate that never triggers anything.
-    #[tracing::instrument(skip_all)]
-    pub async fn delete_webhook_events(&self, endpoint_id: &str, event_ids: &[String]) -> StoreResult<()> {
-        for event_id in event_ids {
-            sqlx::query("DELETE FROM webhook_events WHERE tenant_id = $1 AND endpoint_id = $2 AND event_id = $3")
-                .bind(&self.tenant_id.0)
-                .bind(endpoint_id)
-                .bind(event_id)
-                .execute(self.pool())
-                .await?;
-        }
-        Ok(())
-    }
-
     /// The latest events received by any of a recipe's endpoints, newest first.
     #[tracing::instrument(skip_all)]
     pub async fn recent_webhook_events(&self, recipe_id: &str, limit: i64) -> StoreResult<Vec<WebhookEventSummary>> {

@@ -1,9 +1,12 @@
-//! Inbound webhooks (`/hooks/{endpoint}`): the pure verification and parsing layer.
+//! Inbound webhooks (`/hooks/{endpoint}`): the pure verification and parsing layer, and
+//! the ingest behind the route.
 //!
 //! [`verify`] authenticates a request with the provider's own signature scheme, checks
 //! freshness, parses the JSON body and extracts the provider event ids used for dedupe.
-//! No HTTP and no storage here: the route wires this to the endpoint row, persists the
-//! event before answering 2xx and triggers the recipe.
+//! No HTTP and no storage there: the route wires this to the endpoint row, persists the
+//! event before answering 2xx and triggers the recipe. The two runtime pieces the route
+//! uses live beside it: [`EndpointCache`] (endpoint rows by id, in memory) and [`Ingest`]
+//! (the group-commit writer that stores deliveries and queues their runs).
 //!
 //! Order of checks, and why:
 //! 1. body size, first, so an oversized body costs nothing more than its length;
@@ -12,8 +15,10 @@
 //!    authentic-but-replayed (or clock-skewed) delivery rather than noise;
 //! 4. JSON shape and event ids.
 
+mod endpoints;
 mod generic;
 mod hubspot;
+mod ingest;
 mod request;
 mod secret;
 mod stripe;
@@ -27,11 +32,13 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+pub use endpoints::{DEFAULT_CAPACITY as ENDPOINT_CACHE_CAPACITY, EndpointCache};
 pub use generic::{
     GENERIC_EVENT_ID_HEADER, GENERIC_EVENT_TYPE_HEADER, GENERIC_SIGNATURE_HEADER, GENERIC_TIMESTAMP_HEADER,
     sign_generic,
 };
 pub use hubspot::{HUBSPOT_SIGNATURE_HEADER, HUBSPOT_TIMESTAMP_HEADER, decode_hubspot_uri, sign_hubspot_v3};
+pub use ingest::{Ingest, IngestError, MAX_GROUP, writers_for};
 pub use request::{EndpointField, EndpointProblem, EndpointRequest, MAX_SECRET_LEN, MIN_SECRET_LEN, SCHEME_NAMES};
 pub use secret::generate_endpoint_secret;
 pub use stripe::{STRIPE_SIGNATURE_HEADER, sign_stripe};
