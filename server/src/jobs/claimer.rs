@@ -20,7 +20,7 @@ const MAX_BATCH: usize = 32;
 
 /// Claim rounds in flight at once on PostgreSQL: while one waits on the database, the next
 /// can start (the claims pool has as many connections).
-const ROUNDS_AT_ONCE: usize = 2;
+pub const ROUNDS_AT_ONCE: u32 = 2;
 
 #[derive(Clone)]
 pub struct Claimer {
@@ -33,6 +33,7 @@ impl Claimer {
         let (requests, mut incoming) = mpsc::unbounded_channel::<Reply>();
         // SQLite has one writer: a second round would only wait for its lock.
         let at_once = if store.backend() == Backend::Postgres { ROUNDS_AT_ONCE } else { 1 };
+        let at_once = usize::try_from(at_once).unwrap_or(1);
         let rounds = Arc::new(Semaphore::new(at_once));
         tokio::spawn(async move {
             while let Some(first) = incoming.recv().await {

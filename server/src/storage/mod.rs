@@ -136,11 +136,12 @@ impl Store {
             // PostgreSQL re-plans the claim on every execution (its custom plans look cheaper
             // to it than the generic one), and planning that query costs more than running
             // it: about 1 ms a claim. Its generic plan is as good, so the claim's sessions keep
-            // it. Only the claimers use this pool (one per process), so it stays small.
+            // it. Only the claimer uses this pool (one per process, this many claims at once), so
+            // it stays small.
             // No ping before each claim either: a claim that finds its connection broken fails,
             // the connection is dropped, and the worker claims again at its next poll.
             Backend::Postgres => AnyPoolOptions::new()
-                .max_connections(2)
+                .max_connections(crate::jobs::claimer::ROUNDS_AT_ONCE)
                 .acquire_timeout(Duration::from_secs(10))
                 .test_before_acquire(false)
                 .after_connect(|conn, _| {
