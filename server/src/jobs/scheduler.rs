@@ -25,7 +25,7 @@ use crate::schedule::Trigger;
 use crate::state::AppState;
 #[cfg(doc)]
 use crate::storage::Store;
-use crate::storage::{Backend, Recipe};
+use crate::storage::{Backend, DueRun, Recipe};
 
 /// The longest the scheduler sleeps: how soon it notices a schedule saved by another
 /// process.
@@ -101,22 +101,10 @@ async fn enqueue_due(state: &AppState, recipe: &Recipe, now: DateTime<Utc>, leas
     };
     let due_ms = due.timestamp_millis();
     let key = format!("schedule:{}:{due_ms}", recipe.id);
-    let enqueued = state
-        .store
-        .enqueue_recipe_run(
-            &recipe.tenant_id,
-            &recipe.id,
-            "schedule",
-            Some(&key),
-            super::worker::MAX_ATTEMPTS,
-            recipe.cursor.as_deref(),
-        )
-        .await?;
     // Coalesced either because another process queued this very due time (its key) or
     // because the recipe's run was already waiting, which then covers this due time too.
-    let joined = enqueued.job.dedupe_key.as_deref() != Some(key.as_str());
-    state.store.record_fire(recipe, due_ms, &enqueued.job.id, joined).await?;
-    state.store.advance_schedule(&recipe.id, recipe.updated_at, lease, Some(due_ms), next_due).await?;
+    let due = DueRun { due_at: due_ms, dedupe_key: &key, lease, next_due, max_attempts: super::worker::MAX_ATTEMPTS };
+    let enqueued = state.store.enqueue_due_run(recipe, due).await?;
     Ok(!enqueued.coalesced)
 }
 

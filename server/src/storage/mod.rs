@@ -43,7 +43,7 @@ pub use invitations::Acceptor;
 pub use jobs::{Enqueued, Job};
 pub use links::{Link, NewRecordError, RecordError};
 pub use models::*;
-pub use recipes::{Recipe, RecipeInput};
+pub use recipes::{DueRun, Recipe, RecipeInput};
 pub use retention::Purged;
 pub use runs::{HEARTBEAT_TIMEOUT_MS, Run, RunCounts, RunLog};
 pub use sessions::SessionBackend;

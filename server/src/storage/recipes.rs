@@ -1,8 +1,10 @@
 //! Sync recipes: what moves from where to where, with which mapping.
 
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use super::{Backend, StoreError, StoreResult, TenantId, TenantStore, get_i64, get_str, now_ms};
+use super::jobs::{RunRequest, enqueue_run_on};
+use super::{Backend, Enqueued, StoreError, StoreResult, TenantId, TenantStore, get_i64, get_str, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipe {
@@ -74,6 +76,44 @@ fn from_row(row: &AnyRow) -> Result<Recipe, sqlx::Error> {
     })
 }
 
+/// A schedule's due time for `Store::enqueue_due_run`.
+#[derive(Debug, Clone, Copy)]
+pub struct DueRun<'a> {
+    /// The due time (scheduler clock, ms).
+    pub due_at: i64,
+    /// `schedule:{recipe}:{due_at}`: unique among jobs, so a due time is queued once.
+    pub dedupe_key: &'a str,
+    /// The lease the tick took the recipe with.
+    pub lease: i64,
+    /// The schedule's next due time after this one.
+    pub next_due: i64,
+    pub max_attempts: i64,
+}
+
+/// `Store::advance_schedule` on a connection the caller holds.
+async fn advance_on(
+    conn: &mut AnyConnection,
+    recipe_id: &str,
+    read_at: i64,
+    lease: i64,
+    through: Option<i64>,
+    next_due: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE recipes SET next_due_at = $4,
+           scheduled_through = CASE WHEN $5 IS NULL OR scheduled_through > $5 THEN scheduled_through ELSE $5 END
+         WHERE id = $1 AND updated_at = $2 AND next_due_at = $3",
+    )
+    .bind(recipe_id)
+    .bind(read_at)
+    .bind(lease)
+    .bind(next_due)
+    .bind(through)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 impl super::Store {
     /// Takes up to `limit` due schedules for this process to queue (next due time at or
     /// before `now_ms` on the scheduler clock, or not computed yet after an edit); their next due time
@@ -96,23 +136,39 @@ impl super::Store {
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 
-    /// Records which job covers the recipe's due time `due_at`: the first process to record
-    /// it owns it (later calls change nothing); `joined` when that job was already waiting.
+    /// Queues the run for a schedule's due time (dedupe key `due.dedupe_key`), records which
+    /// job covers it, and moves the schedule on to its next due time, in one transaction, for
+    /// the tick that took the recipe with `due.lease`. A due time another process already
+    /// queued, or that a waiting run absorbs, is recorded as `joined`.
     #[tracing::instrument(skip_all)]
-    pub async fn record_fire(&self, recipe: &Recipe, due_at: i64, job_id: &str, joined: bool) -> StoreResult<()> {
+    pub async fn enqueue_due_run(&self, recipe: &Recipe, due: DueRun<'_>) -> StoreResult<Enqueued> {
+        let request = RunRequest {
+            tenant_id: &recipe.tenant_id,
+            recipe_id: &recipe.id,
+            trigger: "schedule",
+            dedupe_key: Some(due.dedupe_key),
+            max_attempts: due.max_attempts,
+            cursor_before: recipe.cursor.as_deref(),
+        };
+        let mut tx = self.pool.begin().await?;
+        let enqueued = enqueue_run_on(&mut tx, self.backend, request).await?;
+        let joined = enqueued.job.dedupe_key.as_deref() != Some(due.dedupe_key);
+        // The first process to record a due time owns it; later records change nothing.
         sqlx::query(
             "INSERT INTO schedule_fires (recipe_id, due_at, tenant_id, job_id, joined, fired_at)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
         )
         .bind(&recipe.id)
-        .bind(due_at)
+        .bind(due.due_at)
         .bind(&recipe.tenant_id.0)
-        .bind(job_id)
+        .bind(&enqueued.job.id)
         .bind(i64::from(joined))
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        advance_on(&mut tx, &recipe.id, recipe.updated_at, due.lease, Some(due.due_at), due.next_due).await?;
+        tx.commit().await?;
+        Ok(enqueued)
     }
 
     /// The earliest next due time of any schedule, if one is known: the scheduler sleeps
@@ -139,19 +195,8 @@ impl super::Store {
         through: Option<i64>,
         next_due: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE recipes SET next_due_at = $4,
-               scheduled_through = CASE WHEN $5 IS NULL OR scheduled_through > $5 THEN scheduled_through ELSE $5 END
-             WHERE id = $1 AND updated_at = $2 AND next_due_at = $3",
-        )
-        .bind(recipe_id)
-        .bind(read_at)
-        .bind(lease)
-        .bind(next_due)
-        .bind(through)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        advance_on(&mut conn, recipe_id, read_at, lease, through, next_due).await
     }
 }
 
