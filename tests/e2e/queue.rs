@@ -175,11 +175,19 @@ pub async fn a_batch_keeps_to_connection_limits(app: TestApp) -> anyhow::Result<
     let expected: Vec<&str> = batch[2..].iter().map(|j| j.id.as_str()).collect();
     ensure!(over_ids == expected, "over the limit: {over_ids:?}, expected the last two {expected:?}");
     ensure!(over.iter().all(|(_, label)| label == "HubSpot"), "{over:?}");
-    // Once two run, a single claim's check finds no slot either.
+    // The extra ones go back to the queue uncounted; while two run, claims skip them.
     for (id, _) in &over {
-        store.park_job(id, "batch", hitch::storage::now_ms() + 60_000).await?;
+        ensure!(store.unclaim_job(id, "batch", 0).await?, "not given back");
+        let back = store.job(id).await?;
+        ensure!(back.status == "queued" && back.attempts == 0 && back.lease_owner.is_none(), "{back:?}");
     }
     ensure!(store.over_limit(&batch[..2]).await?.is_empty(), "the first two have their slots");
+    ensure!(store.claim_jobs("again", 60_000, 4).await?.is_empty(), "claimed a job on a full connection");
+    // A slot frees up: the batch takes both waiting jobs (one snapshot), the check keeps one.
+    store.finish_job(&batch[0].id, "batch", "done", "").await?;
+    let next = store.claim_jobs("again", 60_000, 4).await?;
+    let over = store.over_limit(&next).await?;
+    ensure!(next.len() == 2 && over.len() == 1 && over[0].0 == next[1].id, "{next:?} {over:?}");
     Ok(())
 }
 

@@ -8,12 +8,16 @@
 //! ran out and that this same process claims again is not mistaken for the old claim.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::storage::{Backend, Job, Store, StoreError, now_ms};
 
 type Reply = oneshot::Sender<Result<Option<Job>, Arc<StoreError>>>;
+
+/// How much later a job that found no slot on its connection is due again.
+const GAVE_WAY_FOR: Duration = Duration::from_millis(50);
 
 /// Requests answered by one claim statement at most.
 const MAX_BATCH: usize = 32;
@@ -97,18 +101,22 @@ async fn answer(store: &Store, lease_ms: i64, waiting: Vec<Reply>) {
 /// The claim skipped jobs on full connections, but it read one snapshot: claims in other
 /// processes at the same instant can take the same last slots, and a batch can hold more
 /// jobs for a connection than it has slots. So after the claim committed, the batch is
-/// checked once more, and the jobs over a limit are parked (given back uncounted, claimable
-/// again about a second later). Of claims made at the same instant, whoever checks last
-/// gives way.
+/// checked once more, and the jobs over a limit go back to the queue uncounted, due a
+/// moment later (jittered, so two processes that gave way together do not collide again);
+/// the claim's own check then skips them until their connection has a slot. Of claims made
+/// at the same instant, whoever checks last gives way.
 async fn claim(store: &Store, lease_ms: i64, n: usize) -> Result<Vec<Job>, StoreError> {
     let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let mut jobs = store.claim_jobs(&owner, lease_ms, n).await?;
     let over = store.over_limit(&jobs).await?;
     for (job_id, connection) in &over {
-        let wait = super::worker::jittered(super::worker::PARKED_FOR);
-        let until = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(1000);
-        store.park_job(job_id, &owner, until).await?;
-        tracing::debug!(job = %job_id, %connection, "connection at its limit of runs at once; job parked");
+        let later =
+            |wait: Duration| now_ms() + i64::try_from(super::worker::jittered(wait).as_millis()).unwrap_or(1000);
+        if !store.unclaim_job(job_id, &owner, later(GAVE_WAY_FOR)).await? {
+            // Its recipe has a queued follow-up, which must keep waiting behind it.
+            store.park_job(job_id, &owner, later(super::worker::PARKED_FOR)).await?;
+        }
+        tracing::debug!(job = %job_id, %connection, "connection at its limit of runs at once; job given back");
     }
     jobs.retain(|job| !over.iter().any(|(id, _)| *id == job.id));
     Ok(jobs)

@@ -88,6 +88,27 @@ impl Store {
         Ok(over)
     }
 
+    /// Puts a claimed job that found no slot back in the queue, uncounted, due at
+    /// `run_after` (its place in line barely moves). False, changing nothing, when the
+    /// recipe has a queued follow-up meanwhile (a recipe has one queued job at most): then
+    /// the job is parked instead ([`Store::park_job`]).
+    #[tracing::instrument(skip_all)]
+    pub async fn unclaim_job(&self, job_id: &str, owner: &str, run_after: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_until = NULL, attempts = attempts - 1,
+               run_after = $3, updated_at = $4
+             WHERE id = $1 AND lease_owner = $2 AND status = 'running'
+               AND NOT EXISTS (SELECT 1 FROM jobs q WHERE q.recipe_id = jobs.recipe_id AND q.status = 'queued')",
+        )
+        .bind(job_id)
+        .bind(owner)
+        .bind(run_after)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Gives a claimed job back without counting the attempt: it stays `running` with no
     /// owner until `until`, when any worker may claim it again (as an expired lease). Keeping
     /// it `running` keeps the recipe's queued follow-up, if any, waiting behind it.
