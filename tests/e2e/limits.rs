@@ -47,14 +47,6 @@ async fn queue_run(s: &Setup, recipe: &str) -> anyhow::Result<Job> {
     jobs.into_iter().find(|j| j.recipe_id.as_deref() == Some(recipe)).context("no queued job")
 }
 
-async fn sql(app: &TestApp, statement: &str) -> anyhow::Result<()> {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(app.db_url()).await?;
-    sqlx::query(statement).execute(&pool).await?;
-    pool.close().await;
-    Ok(())
-}
-
 pub async fn a_provider_that_answers_429_for_ever_ends_as_a_dead_job(app: TestApp) -> anyhow::Result<()> {
     let (s, stripe, hubspot) = setup(app).await?;
     let id = recipe(&s, &stripe, &hubspot, "Always limited").await?;
@@ -79,7 +71,7 @@ pub async fn a_provider_that_answers_429_for_ever_ends_as_a_dead_job(app: TestAp
             // Backing off, not spinning: the next attempt waits, longer each time. The test
             // then moves the job's time forward instead of sleeping.
             waits.push(now.run_after - now_ms());
-            sql(&s.app, &format!("UPDATE jobs SET run_after = 0 WHERE id = '{}'", job.id)).await?;
+            s.app.sql(&format!("UPDATE jobs SET run_after = 0 WHERE id = '{}'", job.id)).await?;
         }
     }
     ensure!(waits[0] >= 3_000, "first backoff too short: {waits:?}");

@@ -56,14 +56,6 @@ async fn deliver(app: &TestApp, id: &str, event: &str) -> anyhow::Result<(u16, V
     Ok((status, resp.json().await.unwrap_or(Value::Null)))
 }
 
-async fn sql(app: &TestApp, statement: &str) -> anyhow::Result<()> {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(app.db_url()).await?;
-    sqlx::query(statement).execute(&pool).await?;
-    pool.close().await;
-    Ok(())
-}
-
 async fn queued_jobs(store: &Store, tenant: &TenantId) -> anyhow::Result<usize> {
     Ok(store.tenant(tenant).jobs(Some("queued"), 100).await?.len())
 }
@@ -76,7 +68,7 @@ pub async fn a_group_stores_each_event_once_and_queues_one_run_per_recipe(app: T
         scope.create_webhook_endpoint(id, &ids[recipe], SCHEME, "sealed").await?;
     }
     scope.revoke_webhook_endpoint("wh_revoked").await?;
-    sql(&app, &format!("UPDATE recipes SET enabled = 0 WHERE id = '{}'", ids[2])).await?;
+    app.sql(&format!("UPDATE recipes SET enabled = 0 WHERE id = '{}'", ids[2])).await?;
     let d = |endpoint: &str, recipe: usize, events: &[&str]| delivery(&tenant, endpoint, &ids[recipe], events);
 
     let first = store.ingest_webhook_deliveries(&[d("wh_a", 0, &["evt_0"])], 5).await?;
@@ -176,10 +168,10 @@ pub async fn cached_endpoints_still_obey_revocation_and_disabling(app: TestApp) 
     let (status, _) = deliver(&app, revoked, "evt_3").await?;
     ensure!(status == 404, "revoked, read again: {status}");
 
-    sql(&app, &format!("UPDATE recipes SET enabled = 0 WHERE id = '{}'", ids[1])).await?;
+    app.sql(&format!("UPDATE recipes SET enabled = 0 WHERE id = '{}'", ids[1])).await?;
     let (status, body) = deliver(&app, disabled, "evt_2").await?;
     ensure!(status == 409 && body["error"]["code"] == "recipe_disabled", "disabled: {status} {body}");
-    sql(&app, &format!("UPDATE recipes SET enabled = 1 WHERE id = '{}'", ids[1])).await?;
+    app.sql(&format!("UPDATE recipes SET enabled = 1 WHERE id = '{}'", ids[1])).await?;
     let (status, body) = deliver(&app, disabled, "evt_2").await?;
     ensure!(status == 200 && body["status"] == "accepted", "enabled again: {status} {body}");
     ensure!(scope.webhook_event_count(disabled).await? == 2, "the refused event was stored");
@@ -198,21 +190,19 @@ pub async fn cached_endpoints_still_obey_revocation_and_disabling(app: TestApp) 
 async fn poison_events(app: &TestApp) -> anyhow::Result<()> {
     match app.store().backend() {
         Backend::Sqlite => {
-            sql(
-                app,
+            app.sql(
                 "CREATE TRIGGER poison BEFORE INSERT ON webhook_events WHEN NEW.event_id = 'poison'
                  BEGIN SELECT RAISE(ABORT, 'poisoned event'); END",
             )
             .await
         }
         Backend::Postgres => {
-            sql(
-                app,
+            app.sql(
                 "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$
                  BEGIN IF NEW.event_id = 'poison' THEN RAISE EXCEPTION 'poisoned event'; END IF; RETURN NEW; END $$",
             )
             .await?;
-            sql(app, "CREATE TRIGGER poison BEFORE INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION poison()")
+            app.sql("CREATE TRIGGER poison BEFORE INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION poison()")
                 .await
         }
     }

@@ -96,6 +96,16 @@ impl TestApp {
         &self.db_url
     }
 
+    /// Runs one statement straight on this server's database (what no API may do: move a
+    /// job's time, break a table on purpose).
+    pub async fn sql(&self, statement: &str) -> anyhow::Result<()> {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.db_url).await?;
+        sqlx::query(statement).execute(&pool).await?;
+        pool.close().await;
+        Ok(())
+    }
+
     pub fn store(&self) -> &Store {
         &self.state.store
     }
