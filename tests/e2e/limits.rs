@@ -141,7 +141,10 @@ pub async fn a_connection_runs_at_most_its_limit_at_once(app: TestApp) -> anyhow
     let first = store.claim_job("w1", 60_000).await?.context("first claim")?;
     let second = store.claim_job("w2", 60_000).await?.context("second claim")?;
     ensure!(store.claim_job("w3", 60_000).await?.is_none(), "a third run on a connection limited to two");
-    ensure!(store.busy_connection(&first).await?.is_none() && store.busy_connection(&second).await?.is_none());
+    ensure!(
+        store.over_limit(std::slice::from_ref(&first)).await?.is_empty()
+            && store.over_limit(std::slice::from_ref(&second)).await?.is_empty()
+    );
 
     // Two claims at the same instant can both pass the claim's check; the re-check after
     // the claim catches the one over the limit. Simulated here by lowering the limit
@@ -149,8 +152,8 @@ pub async fn a_connection_runs_at_most_its_limit_at_once(app: TestApp) -> anyhow
     patch(json!({"max_concurrent_runs": 3})).await?;
     let third = store.claim_job("w3", 60_000).await?.context("third claim under a limit of three")?;
     patch(json!({"max_concurrent_runs": 2})).await?;
-    let busy = store.busy_connection(&third).await?;
-    ensure!(busy.as_deref() == Some("hubspot"), "over the limit but not caught: {busy:?}");
+    let busy = store.over_limit(std::slice::from_ref(&third)).await?;
+    ensure!(busy == [(third.id.clone(), "hubspot".to_owned())], "over the limit but not caught: {busy:?}");
     store.park_job(&third.id, "w3", now_ms() + 60_000).await?;
     let parked = store.job(&third.id).await?;
     ensure!(parked.lease_owner.is_none() && parked.attempts == 0, "{parked:?}");

@@ -286,9 +286,15 @@ pub async fn old_queue_rows_are_purged_and_live_ones_kept(app: TestApp) -> anyho
     let scope = store.tenant(&tenant);
     dead_jobs_through_the_api(&app, &tenant, &dead.id).await?;
     scope.create_webhook_endpoint("wh_purge_test", &ids[0], "{\"scheme\":\"stripe\"}", "sealed").await?;
-    let event =
-        |id: &str| hitch::storage::NewWebhookEvent { event_id: id.into(), kind: "x".into(), payload: "{}".into() };
-    scope.record_webhook_events("wh_purge_test", &[event("evt_1"), event("evt_2")]).await?;
+    let received = hitch::storage::now_ms();
+    for event in ["evt_1", "evt_2"] {
+        app.sql(&format!(
+            "INSERT INTO webhook_events (tenant_id, endpoint_id, event_id, kind, payload, received_at)
+             VALUES ('{}', 'wh_purge_test', '{event}', 'x', '{{}}', {received})",
+            tenant.0
+        ))
+        .await?;
+    }
 
     // Nothing is old enough yet.
     let now = chrono::Utc::now().timestamp_millis();

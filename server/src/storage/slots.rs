@@ -38,12 +38,6 @@ pub fn busy_connections_cte() -> String {
 }
 
 impl Store {
-    /// The label of a connection of `job`'s recipe that has no slot for it (its limit is
-    /// taken by other running jobs), if any. Called after the claim committed.
-    pub async fn busy_connection(&self, job: &Job) -> StoreResult<Option<String>> {
-        Ok(self.over_limit(std::slice::from_ref(job)).await?.pop().map(|(_, label)| label))
-    }
-
     /// Of jobs claimed together (fairest first), those that have no slot on one of their
     /// recipe's connections, with that connection's label. Slots are counted from what is
     /// running outside the batch and then given to the batch's jobs in order, so a batch

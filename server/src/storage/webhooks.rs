@@ -131,38 +131,6 @@ impl TenantStore<'_> {
         self.webhook_endpoint(id).await
     }
 
-    /// Stores a delivery's events in one transaction and returns the ids that were new;
-    /// ids already stored for this endpoint are redeliveries and insert nothing.
-    #[tracing::instrument(skip_all, fields(n = events.len()))]
-    pub async fn record_webhook_events(
-        &self,
-        endpoint_id: &str,
-        events: &[NewWebhookEvent],
-    ) -> StoreResult<Vec<String>> {
-        let now = now_ms();
-        let mut fresh = Vec::with_capacity(events.len());
-        let mut tx = self.pool().begin().await?;
-        for event in events {
-            let done = sqlx::query(
-                "INSERT INTO webhook_events (tenant_id, endpoint_id, event_id, kind, payload, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (endpoint_id, event_id) DO NOTHING",
-            )
-            .bind(&self.tenant_id.0)
-            .bind(endpoint_id)
-            .bind(&event.event_id)
-            .bind(&event.kind)
-            .bind(&event.payload)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() > 0 {
-                fresh.push(event.event_id.clone());
-            }
-        }
-        tx.commit().await?;
-        Ok(fresh)
-    }
-
     /// The latest events received by any of a recipe's endpoints, newest first.
     #[tracing::instrument(skip_all)]
     pub async fn recent_webhook_events(&self, recipe_id: &str, limit: i64) -> StoreResult<Vec<WebhookEventSummary>> {
