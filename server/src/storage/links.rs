@@ -45,14 +45,9 @@ pub struct NewRecordError {
 /// Rows per multi-row statement: well under SQLite's bound-parameter limit.
 const CHUNK: usize = 500;
 
+/// `($first, …), (…), …`: `rows` tuples of `per_row` bind parameters.
 fn placeholders(rows: usize, per_row: usize, first: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cols: Vec<String> = (0..per_row).map(|c| format!("${}", first + r * per_row + c)).collect();
-            format!("({})", cols.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    (0..rows).map(|r| format!("({})", super::placeholders(per_row, first + r * per_row))).collect::<Vec<_>>().join(", ")
 }
 
 const ERROR_COLUMNS: &str = "id, recipe_id, run_id, source_id, stage, kind, message, payload, status, created_at";

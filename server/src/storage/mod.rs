@@ -219,6 +219,11 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// `$first, $first+1, …` (`n` of them): the bind parameters of a list.
+fn placeholders(n: usize, first: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// A new time-ordered unique id (UUIDv7), so ids sort by creation.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -3,37 +3,44 @@
 //! and processes they come from, so one tenant's burst of recipes cannot flood a provider
 //! account, and one busy account does not hold up jobs on other accounts.
 //!
-//! The claim query skips jobs whose connections are full ([`BUSY_CONNECTIONS`]). That check
-//! reads one snapshot, so two processes claiming at the same instant could both take the
-//! last slot; the claimer therefore checks again after its claim has committed
-//! ([`Store::over_limit`]) and parks the jobs that are over. Of claims made at the same
+//! The claim query skips jobs whose connections are full ([`busy_connections_cte`]). That
+//! check reads one snapshot, so two processes claiming at the same instant could both take
+//! the last slot, and a batch can take more jobs for a connection than it has slots; the
+//! claimer therefore checks again after its claim has committed ([`Store::over_limit`]) and
+//! gives back the jobs that are over. Of claims made at the same
 //! instant, the one checking last sees all the others, so the limit holds exactly.
 
 use std::collections::HashMap;
 
-use super::{Job, Store, StoreResult, get_i64, get_str, now_ms};
+use super::{Job, Store, StoreResult, get_i64, get_str, now_ms, placeholders};
 
 /// Runs at once on a connection that does not set its own limit.
 pub const DEFAULT_MAX_CONCURRENT_RUNS: i64 = 4;
 
 /// Connections with running jobs, one row per (job, connection) pair: a recipe that reads
-/// and writes the same connection takes one slot, not two. `$3` is now.
-const RUNNING_ON: &str = "SELECT o.id AS job_id, r.source_connection_id AS connection_id
-       FROM jobs o JOIN recipes r ON r.id = o.recipe_id
-       WHERE o.status = 'running' AND o.lease_owner IS NOT NULL AND o.lease_until >= $3
-     UNION
-     SELECT o.id, r.destination_connection_id
-       FROM jobs o JOIN recipes r ON r.id = o.recipe_id
-       WHERE o.status = 'running' AND o.lease_owner IS NOT NULL AND o.lease_until >= $3";
+/// and writes the same connection takes one slot, not two. `now` is the placeholder bound
+/// to now.
+fn running_on(now: &str) -> String {
+    format!(
+        "SELECT o.id AS job_id, r.source_connection_id AS connection_id
+           FROM jobs o JOIN recipes r ON r.id = o.recipe_id
+           WHERE o.status = 'running' AND o.lease_owner IS NOT NULL AND o.lease_until >= {now}
+         UNION
+         SELECT o.id, r.destination_connection_id
+           FROM jobs o JOIN recipes r ON r.id = o.recipe_id
+           WHERE o.status = 'running' AND o.lease_owner IS NOT NULL AND o.lease_until >= {now}"
+    )
+}
 
 /// A CTE `busy(connection_id)`: the connections at their limit, for the claim query (which
 /// binds now as `$3`).
 pub fn busy_connections_cte() -> String {
     format!(
         "busy AS (
-           SELECT x.connection_id FROM ({RUNNING_ON}) x JOIN connections c ON c.id = x.connection_id
+           SELECT x.connection_id FROM ({running}) x JOIN connections c ON c.id = x.connection_id
            GROUP BY x.connection_id, c.max_concurrent_runs
-           HAVING COUNT(*) >= COALESCE(c.max_concurrent_runs, {DEFAULT_MAX_CONCURRENT_RUNS}))"
+           HAVING COUNT(*) >= COALESCE(c.max_concurrent_runs, {DEFAULT_MAX_CONCURRENT_RUNS}))",
+        running = running_on("$3")
     )
 }
 
@@ -49,8 +56,8 @@ impl Store {
             return Ok(Vec::new());
         }
         // $1 is now, $2.. the batch's job ids.
-        let batch = (2..jobs.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-        let running_on = RUNNING_ON.replace("$3", "$1");
+        let batch = placeholders(jobs.len(), 2);
+        let running_on = running_on("$1");
         let sql = format!(
             "SELECT o.id AS job_id, c.id AS connection_id, c.label, COALESCE(c.max_concurrent_runs, {DEFAULT_MAX_CONCURRENT_RUNS}) AS cap,
                     (SELECT COUNT(*) FROM ({running_on}) x WHERE x.connection_id = c.id AND x.job_id NOT IN ({batch})) AS taken

@@ -16,7 +16,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sqlx::AnyConnection;
 
 use super::jobs::{RunRequest, enqueue_run_on, join_queued_run_on, unqueue_on};
-use super::{Backend, Enqueued, NewWebhookEvent, Store, StoreResult, TenantId, get_i64, get_opt_i64, get_str, now_ms};
+use super::{
+    Backend, Enqueued, NewWebhookEvent, Store, StoreResult, TenantId, get_i64, get_opt_i64, get_str, now_ms,
+    placeholders,
+};
 
 /// Rows per multi-row statement: well under the bind-parameter limits (SQLite 32,766,
 /// PostgreSQL 65,535) at six parameters a row.
@@ -276,11 +279,6 @@ async fn insert_events<'d>(
 /// of two: a handful of statement texts instead of one per group size.
 fn padded(n: usize) -> usize {
     n.next_power_of_two().min(CHUNK).max(n)
-}
-
-/// `$first, $first+1, …` (`n` of them).
-fn placeholders(n: usize, first: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
