@@ -151,21 +151,28 @@ async fn try_enqueue_run_on(
     }
     // Joined: the queued job of this recipe (or the one with this dedupe key).
     let sql = format!(
-        "SELECT {COLUMNS} FROM jobs WHERE (recipe_id = $1 AND status = 'queued') OR (dedupe_key IS NOT NULL AND dedupe_key = $2)
-         ORDER BY CASE WHEN dedupe_key = $2 THEN 0 ELSE 1 END, created_at DESC LIMIT 1"
+        "{} WHERE (recipe_id = $1 AND status = 'queued') OR (dedupe_key IS NOT NULL AND dedupe_key = $2)
+         ORDER BY CASE WHEN dedupe_key = $2 THEN 0 ELSE 1 END, created_at DESC LIMIT 1",
+        job_with_run()
     );
     let row = sqlx::query(&sql).bind(recipe_id).bind(dedupe_key.unwrap_or("")).fetch_optional(&mut *conn).await?;
-    let Some(job) = row.as_ref().map(from_row).transpose()? else {
-        return Ok(None);
-    };
-    // By recipe first: runs_by_recipe finds the job's run without scanning every run.
-    let run = sqlx::query("SELECT id FROM runs WHERE recipe_id = $1 AND job_id = $2 ORDER BY queued_at DESC LIMIT 1")
-        .bind(job.recipe_id.as_deref().unwrap_or(recipe_id))
-        .bind(&job.id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let run_id = run.map(|r| get_str(&r, "id")).transpose()?.unwrap_or_default();
-    Ok(Some(Enqueued { job, run_id, coalesced: true }))
+    Ok(row.as_ref().map(joined_from_row).transpose()?)
+}
+
+/// A job with the id of its latest run (`run_id`), for a trigger that joins it. By recipe
+/// first: `runs_by_recipe` finds the job's run without scanning every run.
+fn job_with_run() -> String {
+    format!(
+        "SELECT {COLUMNS}, (SELECT r.id FROM runs r WHERE r.recipe_id = jobs.recipe_id AND r.job_id = jobs.id
+                            ORDER BY r.queued_at DESC LIMIT 1) AS run_id
+         FROM jobs"
+    )
+}
+
+/// A row of [`job_with_run`] as the run a trigger joined.
+fn joined_from_row(row: &AnyRow) -> Result<Enqueued, sqlx::Error> {
+    let run_id = sqlx::Row::try_get::<Option<String>, _>(row, "run_id")?.unwrap_or_default();
+    Ok(Enqueued { job: from_row(row)?, run_id, coalesced: true })
 }
 
 /// The run already waiting for a recipe, joined without trying an insert first (one
@@ -173,16 +180,9 @@ async fn try_enqueue_run_on(
 /// dedupe key and come often (webhooks); [`enqueue_run_on`] queues one when this finds
 /// none.
 pub(super) async fn join_queued_run_on(conn: &mut AnyConnection, recipe_id: &str) -> StoreResult<Option<Enqueued>> {
-    let sql = format!(
-        "SELECT {COLUMNS}, (SELECT r.id FROM runs r WHERE r.recipe_id = jobs.recipe_id AND r.job_id = jobs.id
-                            ORDER BY r.queued_at DESC LIMIT 1) AS run_id
-         FROM jobs WHERE recipe_id = $1 AND status = 'queued'"
-    );
-    let Some(row) = sqlx::query(&sql).bind(recipe_id).fetch_optional(&mut *conn).await? else {
-        return Ok(None);
-    };
-    let run_id = sqlx::Row::try_get::<Option<String>, _>(&row, "run_id")?.unwrap_or_default();
-    Ok(Some(Enqueued { job: from_row(&row)?, run_id, coalesced: true }))
+    let sql = format!("{} WHERE recipe_id = $1 AND status = 'queued'", job_with_run());
+    let row = sqlx::query(&sql).bind(recipe_id).fetch_optional(&mut *conn).await?;
+    Ok(row.as_ref().map(joined_from_row).transpose()?)
 }
 
 /// Takes back a job and its run queued by this transaction that turned out not to be
