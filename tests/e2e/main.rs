@@ -127,6 +127,7 @@ fn queue_tests() -> Vec<(&'static str, TestFn)> {
         queue::a_backlog_does_not_starve_other_workspaces,
         queue::batch_claims_share_out_workspaces_and_never_overlap,
         queue::a_batch_keeps_to_connection_limits,
+        queue::a_round_settles_ended_jobs_then_claims,
         limits::a_provider_that_answers_429_for_ever_ends_as_a_dead_job,
         limits::a_connection_runs_at_most_its_limit_at_once,
         limits::a_long_retry_after_moves_the_next_attempt,

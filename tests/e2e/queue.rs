@@ -6,7 +6,8 @@ use std::collections::HashSet;
 
 use anyhow::ensure;
 use hitch::domain::{Email, TenantName};
-use hitch::storage::{RecipeInput, Store, TenantId, new_id};
+use hitch::jobs::claimer::Claimer;
+use hitch::storage::{Finish, RecipeInput, Store, TenantId, new_id};
 use hitch_tests::TestApp;
 
 pub async fn recipes(store: &Store, n: usize, trigger: &str) -> anyhow::Result<(TenantId, Vec<String>)> {
@@ -188,6 +189,43 @@ pub async fn a_batch_keeps_to_connection_limits(app: TestApp) -> anyhow::Result<
     let next = store.claim_jobs("again", 60_000, 4).await?;
     let over = store.over_limit(&next).await?;
     ensure!(next.len() == 2 && over.len() == 1 && over[0].0 == next[1].id, "{next:?} {over:?}");
+    Ok(())
+}
+
+/// A claimer round settles the jobs its workers ended and claims their next ones: a worker
+/// that hands over its job gets the recipe's follow-up at once; only a job's lease holder
+/// settles it; a job settled in a round is not claimed again in it, even with its lease run
+/// out.
+pub async fn a_round_settles_ended_jobs_then_claims(app: TestApp) -> anyhow::Result<()> {
+    let store = app.store().clone();
+    let (tenant, ids) = recipes(&store, 2, "{\"kind\":\"manual\"}").await?;
+    let claimer = Claimer::start(store.clone(), 60_000);
+    store.enqueue_recipe_run(&tenant, &ids[0], "manual", None, 5, None).await?;
+    let job = claimer.claim().await?.ok_or_else(|| anyhow::anyhow!("nothing to claim"))?;
+    let follow_up = store.enqueue_recipe_run(&tenant, &ids[0], "webhook", None, 5, None).await?;
+    ensure!(!follow_up.coalesced, "the trigger joined the running job");
+    let owner = job.lease_owner.clone().unwrap_or_default();
+    let ended = Finish { job_id: job.id.clone(), owner, status: "done".into(), error: "ok".into() };
+    let next = claimer.finish_and_claim(ended).await?;
+    ensure!(next.as_ref().map(|j| &j.id) == Some(&follow_up.job.id), "no follow-up in the same round: {next:?}");
+    let done = store.job(&job.id).await?;
+    ensure!(done.status == "done" && done.last_error == "ok" && done.lease_owner.is_none(), "{done:?}");
+
+    // Someone else's finish changes nothing.
+    let next = next.unwrap_or(job);
+    let intruder =
+        Finish { job_id: next.id.clone(), owner: "intruder".into(), status: "dead".into(), error: "x".into() };
+    store.finish_jobs(&[intruder]).await?;
+    ensure!(store.job(&next.id).await?.status == "running", "settled by a worker that does not hold the lease");
+
+    // A lease that ran out while its worker settled it: settled, not handed out again.
+    store.enqueue_recipe_run(&tenant, &ids[1], "manual", None, 5, None).await?;
+    let late = store.claim_job("late", 1).await?.ok_or_else(|| anyhow::anyhow!("nothing to claim"))?;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let ended = Finish { job_id: late.id.clone(), owner: "late".into(), status: "done".into(), error: String::new() };
+    let claimed = store.settle_and_claim(&[ended], "heir", 60_000, 5).await?;
+    ensure!(claimed.iter().all(|j| j.id != late.id), "claimed the job being settled: {claimed:?}");
+    ensure!(store.job(&late.id).await?.status == "done", "the late worker's job was not settled");
     Ok(())
 }
 

@@ -1,20 +1,31 @@
 //! Claims for the workers of one process, made together.
 //!
-//! A worker that wants a job asks the claimer; the claimer takes every request waiting at
-//! that moment and answers them all with one claim statement ([`Store::claim_jobs`]). Under
-//! load the requests of workers that finished while the previous claim was in flight pile
-//! up, so a busy process claims several jobs per round trip instead of one; an idle one
-//! claims one at a time as before. Each batch gets its own lease owner, so a job whose lease
-//! ran out and that this same process claims again is not mistaken for the old claim.
+//! A worker that wants a job asks the claimer, handing over how it ended its previous job
+//! (a [`Finish`]) in the same request; the claimer takes every request waiting at that
+//! moment and answers them all in one round: one statement settles the ended jobs and claims
+//! the next ones ([`Store::settle_and_claim`]), then one checks connection limits. Under load
+//! the requests of workers that finished while the previous round was in flight pile up, so
+//! a busy process settles and claims several jobs per round trip instead of one each; an
+//! idle one works one job at a time as before. Each batch gets its own lease owner, so a job
+//! whose lease ran out and that this same process claims again is not mistaken for the old
+//! claim.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::storage::{Backend, Job, Store, StoreError, now_ms};
+use crate::storage::{Backend, Finish, Job, Store, StoreError, now_ms};
 
 type Reply = oneshot::Sender<Result<Option<Job>, Arc<StoreError>>>;
+
+/// A worker's request: settle the job it ended (if any), then claim its next one (if
+/// `claim`).
+struct Request {
+    ended: Option<Finish>,
+    claim: bool,
+    reply: Reply,
+}
 
 /// How much later a job that found no slot on its connection is due again.
 const GAVE_WAY_FOR: Duration = Duration::from_millis(50);
@@ -28,13 +39,13 @@ pub const ROUNDS_AT_ONCE: u32 = 2;
 
 #[derive(Clone)]
 pub struct Claimer {
-    requests: mpsc::UnboundedSender<Reply>,
+    requests: mpsc::UnboundedSender<Request>,
 }
 
 impl Claimer {
     /// Starts the claiming task; it ends when the last handle is dropped.
     pub fn start(store: Store, lease_ms: i64) -> Claimer {
-        let (requests, mut incoming) = mpsc::unbounded_channel::<Reply>();
+        let (requests, mut incoming) = mpsc::unbounded_channel::<Request>();
         // SQLite has one writer: a second round would only wait for its lock.
         let at_once = if store.backend() == Backend::Postgres { ROUNDS_AT_ONCE } else { 1 };
         let at_once = usize::try_from(at_once).unwrap_or(1);
@@ -46,16 +57,13 @@ impl Claimer {
                 let mut waiting = vec![first];
                 while waiting.len() < MAX_BATCH {
                     match incoming.try_recv() {
-                        Ok(reply) => waiting.push(reply),
+                        Ok(request) => waiting.push(request),
                         Err(_) => break,
                     }
                 }
-                waiting.retain(|reply| !reply.is_closed());
                 let store = store.clone();
                 tokio::spawn(async move {
-                    if !waiting.is_empty() {
-                        answer(&store, lease_ms, waiting).await;
-                    }
+                    answer(&store, lease_ms, waiting).await;
                     drop(round);
                 });
             }
@@ -66,37 +74,62 @@ impl Claimer {
     /// A job for the calling worker, leased to `job.lease_owner`; None when nothing can
     /// start now.
     pub async fn claim(&self) -> anyhow::Result<Option<Job>> {
+        self.request(None, true).await
+    }
+
+    /// Settles the job the worker ended, then claims its next one, in the same round.
+    pub async fn finish_and_claim(&self, ended: Finish) -> anyhow::Result<Option<Job>> {
+        self.request(Some(ended), true).await
+    }
+
+    /// Settles the job the worker ended, with the next round; returns once it is stored.
+    pub async fn finish(&self, ended: Finish) -> anyhow::Result<()> {
+        self.request(Some(ended), false).await.map(|_| ())
+    }
+
+    async fn request(&self, ended: Option<Finish>, claim: bool) -> anyhow::Result<Option<Job>> {
         let (reply, answer) = oneshot::channel();
-        self.requests.send(reply).map_err(|_| anyhow::anyhow!("the claimer has stopped"))?;
+        let request = Request { ended, claim, reply };
+        self.requests.send(request).map_err(|_| anyhow::anyhow!("the claimer has stopped"))?;
         Ok(answer.await.map_err(|_| anyhow::anyhow!("the claimer has stopped"))??)
     }
 }
 
-async fn answer(store: &Store, lease_ms: i64, waiting: Vec<Reply>) {
-    match claim(store, lease_ms, waiting.len()).await {
-        Ok(jobs) => {
-            let mut jobs = jobs.into_iter();
-            for reply in waiting {
-                let Some(job) = jobs.next() else {
-                    let _ = reply.send(Ok(None));
-                    continue;
-                };
-                if let Err(Ok(Some(job))) = reply.send(Ok(Some(job))) {
-                    // The worker stopped waiting (shutdown): give the job straight back.
-                    release(store, &job).await;
-                }
-            }
-        }
+/// One round: settle the ended jobs, then claim for the requests that want a job.
+async fn answer(store: &Store, lease_ms: i64, waiting: Vec<Request>) {
+    // A worker that stopped waiting still ended its job: that is settled all the same.
+    let ended: Vec<Finish> = waiting.iter().filter_map(|r| r.ended.clone()).collect();
+    let (claiming, settled): (Vec<Request>, Vec<Request>) =
+        waiting.into_iter().partition(|r| r.claim && !r.reply.is_closed());
+    let jobs = match claim(store, lease_ms, &ended, claiming.len()).await {
+        Ok(jobs) => jobs,
         Err(err) => {
+            // The ended jobs may or may not be settled: settling them again is harmless.
             let err = Arc::new(err);
-            for reply in waiting {
-                let _ = reply.send(Err(err.clone()));
+            for request in claiming.into_iter().chain(settled) {
+                let _ = request.reply.send(Err(err.clone()));
             }
+            return;
+        }
+    };
+    for request in settled {
+        let _ = request.reply.send(Ok(None));
+    }
+    let mut jobs = jobs.into_iter();
+    for request in claiming {
+        let Some(job) = jobs.next() else {
+            let _ = request.reply.send(Ok(None));
+            continue;
+        };
+        if let Err(Ok(Some(job))) = request.reply.send(Ok(Some(job))) {
+            // The worker stopped waiting (shutdown): give the job straight back.
+            release(store, &job).await;
         }
     }
 }
 
-/// Claims up to `n` jobs and keeps those that have a slot on their connections.
+/// Settles the `ended` jobs, claims up to `n` jobs and keeps those that have a slot on their
+/// connections.
 ///
 /// The claim skipped jobs on full connections, but it read one snapshot: claims in other
 /// processes at the same instant can take the same last slots, and a batch can hold more
@@ -105,9 +138,13 @@ async fn answer(store: &Store, lease_ms: i64, waiting: Vec<Reply>) {
 /// moment later (jittered, so two processes that gave way together do not collide again);
 /// the claim's own check then skips them until their connection has a slot. Of claims made
 /// at the same instant, whoever checks last gives way.
-async fn claim(store: &Store, lease_ms: i64, n: usize) -> Result<Vec<Job>, StoreError> {
+async fn claim(store: &Store, lease_ms: i64, ended: &[Finish], n: usize) -> Result<Vec<Job>, StoreError> {
     let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
-    let mut jobs = store.claim_jobs(&owner, lease_ms, n).await?;
+    let mut jobs = store.settle_and_claim(ended, &owner, lease_ms, n).await?;
+    if store.backend() == Backend::Postgres && !ended.is_empty() && jobs.len() < n {
+        // That claim saw the ended jobs still running: what they held back can start now.
+        jobs.extend(store.claim_jobs(&owner, lease_ms, n - jobs.len()).await?);
+    }
     let over = store.over_limit(&jobs).await?;
     for (job_id, connection) in &over {
         let later =

@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 
 use super::claimer::Claimer;
 use crate::state::AppState;
-use crate::storage::{Job, now_ms};
+use crate::storage::{Finish, Job, now_ms};
 use crate::sync::engine;
 
 /// Tries per job before it is dead.
@@ -80,26 +80,38 @@ impl Worker {
         lease_ms(&self.state)
     }
 
-    /// Claims and runs one job, if one is due.
+    /// Claims and runs one job, if one is due, and settles it.
     pub async fn try_execute_next(&self) -> anyhow::Result<Outcome> {
         let Some(job) = self.claimer.claim().await? else {
             return Ok(Outcome::Idle);
         };
-        // The claim's lease owner: every later change of the job must name it.
-        let owner = job.lease_owner.clone().unwrap_or_default();
-        let state = self.execute(&job, &owner).await?;
-        Ok(Outcome::Ran { job_id: job.id, state })
+        let (outcome, ended) = self.execute(job).await?;
+        if let Some(ended) = ended {
+            self.claimer.finish(ended).await?;
+        }
+        Ok(outcome)
     }
 
-    async fn execute(&self, job: &Job, owner: &str) -> anyhow::Result<String> {
+    /// Runs a claimed job. A job that ends (done or dead) comes back as a [`Finish`] for the
+    /// claimer to settle; one to try again is queued again here.
+    async fn execute(&self, job: Job) -> anyhow::Result<(Outcome, Option<Finish>)> {
+        // The claim's lease owner: every later change of the job must name it.
+        let owner = job.lease_owner.clone().unwrap_or_default();
+        let (state, error) = self.run_job(&job, &owner).await?;
+        let ended = error.map(|error| Finish { job_id: job.id.clone(), owner, status: state.clone(), error });
+        Ok((Outcome::Ran { job_id: job.id, state }, ended))
+    }
+
+    /// Runs the job's recipe; its state afterwards (done, dead or queued again) and, for a
+    /// job left to settle, its last error (None: settled here already).
+    async fn run_job(&self, job: &Job, owner: &str) -> anyhow::Result<(String, Option<String>)> {
         let store = &self.state.store;
         let scope = store.tenant(&job.tenant_id);
         let recipe_id = job.recipe_id.clone().unwrap_or_default();
         let recipe = match scope.recipe(&recipe_id).await {
             Ok(r) => r,
             Err(crate::storage::StoreError::NotFound) => {
-                store.finish_job(&job.id, owner, "done", "the recipe was deleted").await?;
-                return Ok("done".into());
+                return Ok(("done".into(), Some("the recipe was deleted".into())));
             }
             Err(e) => return Err(e.into()),
         };
@@ -135,9 +147,8 @@ impl Worker {
         if finished.status == "failed" && transient {
             if job.attempts >= job.max_attempts {
                 let why = format!("gave up after {} attempts: {}", job.attempts, finished.error_message);
-                store.finish_job(&job.id, owner, "dead", &why).await?;
                 scope.run_log(&run.id, "error", &format!("No more attempts: the job {why}.")).await?;
-                return Ok("dead".into());
+                return Ok(("dead".into(), Some(why)));
             }
             // The backoff, or longer if the provider asked for a longer pause (Retry-After,
             // kept in the connection's request budget): retrying sooner would only spend an
@@ -148,24 +159,51 @@ impl Worker {
                 .await?;
             let at = paused_until.map_or(backoff_until, |p| p.max(backoff_until));
             let wait = Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0));
+            // Settled here: queued again, or done if it joined a run queued meanwhile.
             store.requeue_job(&job.id, owner, at, &finished.error_message).await?;
             scope.run_log(&run.id, "warn", &format!("Will try again in {} s.", wait.as_secs())).await?;
-            return Ok("queued".into());
+            return Ok(("queued".into(), None));
         }
-        store.finish_job(&job.id, owner, "done", &finished.error_message).await?;
-        Ok("done".into())
+        Ok(("done".into(), Some(finished.error_message)))
     }
 
     /// Runs jobs until `stop` is set; polls every `idle_poll` when woken by nothing.
+    ///
+    /// A job that ended is settled together with the claim of the next one (one round of
+    /// the claimer, see `claimer`), and at the latest before the loop returns.
     pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>, idle_poll: Duration) {
         let wake = wake();
+        let mut ended: Option<Finish> = None;
         loop {
             if *stop.borrow() {
+                if let Some(ended) = ended.take()
+                    && let Err(err) = self.claimer.finish(ended).await
+                {
+                    tracing::error!(
+                        error = format!("{err:#}"),
+                        "could not settle a job at shutdown; its lease will run out"
+                    );
+                }
                 return;
             }
-            match self.try_execute_next().await {
-                Ok(Outcome::Ran { .. }) => continue,
-                Ok(Outcome::Idle) => {}
+            let claimed = match &ended {
+                Some(finish) => self.claimer.finish_and_claim(finish.clone()).await,
+                None => self.claimer.claim().await,
+            };
+            match claimed {
+                Ok(Some(job)) => {
+                    ended = None;
+                    match self.execute(job).await {
+                        Ok((_, finish)) => {
+                            ended = finish;
+                            continue;
+                        }
+                        Err(err) => tracing::error!(error = format!("{err:#}"), "worker step failed"),
+                    }
+                }
+                Ok(None) => ended = None,
+                // The job it ended is settled with the next try (settling twice is harmless:
+                // the first one cleared the lease owner the second one names).
                 Err(err) => tracing::error!(error = format!("{err:#}"), "worker step failed"),
             }
             tokio::select! {

@@ -28,7 +28,7 @@
 use std::sync::LazyLock;
 
 use super::jobs::{COLUMNS, from_row};
-use super::{Backend, Job, Store, StoreResult, now_ms};
+use super::{Backend, Finish, Job, Store, StoreResult, now_ms};
 
 /// What is running now, computed once per claim (at most the number of workers, plus
 /// parked jobs): `busy` connections, `live` recipes (a running job whose lease holds),
@@ -36,10 +36,11 @@ use super::{Backend, Job, Store, StoreResult, now_ms};
 /// `$3` is now.
 fn running_now() -> String {
     format!(
-        "{busy},
-         live AS (SELECT tenant_id, recipe_id FROM jobs WHERE status = 'running' AND lease_until >= $3),
-         occupied AS (SELECT recipe_id FROM jobs WHERE status = 'running' AND recipe_id IS NOT NULL),
+        "{running}, {busy},
+         live AS (SELECT tenant_id, recipe_id FROM running WHERE lease_until >= $3),
+         occupied AS (SELECT recipe_id FROM running WHERE recipe_id IS NOT NULL),
          load AS (SELECT tenant_id, COUNT(*) AS n FROM live GROUP BY tenant_id)",
+        running = super::slots::RUNNING,
         busy = super::slots::busy_connections_cte()
     )
 }
@@ -52,7 +53,7 @@ const FREE_CONNECTIONS: &str = "COALESCE(me.source_connection_id, '') NOT IN (SE
 /// `j` is a job whose lease ran out and that can start again.
 fn expired_startable() -> String {
     format!(
-        "j.status = 'running' AND j.lease_until < $3
+        "j.id IN (SELECT id FROM running WHERE lease_until < $3) AND j.status = 'running' AND j.lease_until < $3
          AND COALESCE(j.recipe_id, '') NOT IN (SELECT recipe_id FROM live WHERE recipe_id IS NOT NULL)
          AND {FREE_CONNECTIONS}"
     )
@@ -70,16 +71,28 @@ fn queued_startable() -> String {
 /// The claim's UPDATE of the jobs `pick` chose; `$1` owner, `$2` lease end, `$3` now,
 /// `$4` the most jobs to take. The choice is a CTE so that it runs exactly once (a locking
 /// subquery under `IN` could be planned as a rescanned inner side).
-fn claim_picked(pick: &str) -> String {
+///
+/// With `ended` jobs (PostgreSQL; bound from `$5` on) the same statement settles them first,
+/// in a CTE of its own. The claim reads the snapshot from before that: to it those jobs are
+/// still running, so their recipes' follow-ups and their connections' slots wait for the
+/// next claim. That errs on the safe side; the claimer claims again at once for a worker that
+/// got nothing then.
+fn claim_picked(ended: usize, pick: &str) -> String {
+    let settle = match ended {
+        0 => String::new(),
+        n => format!("{}, settled AS ({}),", super::jobs::ended_values(n, 5), super::jobs::settle_ended("$3")),
+    };
+    // A job being settled is not claimed again here, even with its lease run out.
+    let not_ended = if ended == 0 { "" } else { "WHERE p.id NOT IN (SELECT id FROM ended)" };
     format!(
-        "WITH picked AS (SELECT p.id AS picked_id FROM ({pick}) p)
+        "WITH {settle} picked AS (SELECT p.id AS picked_id FROM ({pick}) p {not_ended})
          UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3
          FROM picked WHERE jobs.id = picked.picked_id
          RETURNING {COLUMNS}"
     )
 }
 
-fn postgres_claim() -> String {
+fn postgres_claim(ended: usize) -> String {
     // `turn`: the `$4` workspaces with due work whose turn it is (one index probe each).
     // Then at most one job whose lease expired, and each workspace's `share` of the `$4`
     // jobs (the first startable ones, locked as the walk finds them), dealt out round-robin.
@@ -114,7 +127,7 @@ fn postgres_claim() -> String {
         expired = expired_startable(),
         queued = queued_startable(),
     );
-    claim_picked(&pick)
+    claim_picked(ended, &pick)
 }
 
 fn sqlite_claim() -> String {
@@ -135,7 +148,7 @@ fn sqlite_claim() -> String {
         expired = expired_startable(),
         queued = queued_startable(),
     );
-    claim_picked(&pick)
+    claim_picked(0, &pick)
 }
 
 impl Store {
@@ -147,18 +160,42 @@ impl Store {
 
     /// Claims up to `max` jobs at once, all leased to `owner`: what the idle workers of a
     /// process do together.
-    #[tracing::instrument(skip_all)]
     pub async fn claim_jobs(&self, owner: &str, lease_ms: i64, max: usize) -> StoreResult<Vec<Job>> {
-        static POSTGRES: LazyLock<String> = LazyLock::new(postgres_claim);
+        self.settle_and_claim(&[], owner, lease_ms, max).await
+    }
+
+    /// Settles the `ended` jobs ([`Store::finish_jobs`]), then claims up to `max` jobs (none
+    /// when `max` is 0): a round of the claimer. One statement on PostgreSQL (see
+    /// [`claim_picked`] for what its claim sees), two on SQLite, which cannot write in a CTE.
+    #[tracing::instrument(skip_all, fields(ended = ended.len(), max))]
+    pub async fn settle_and_claim(
+        &self,
+        ended: &[Finish],
+        owner: &str,
+        lease_ms: i64,
+        max: usize,
+    ) -> StoreResult<Vec<Job>> {
+        static POSTGRES: LazyLock<String> = LazyLock::new(|| postgres_claim(0));
         static SQLITE: LazyLock<String> = LazyLock::new(sqlite_claim);
-        let now = now_ms();
-        let sql = match self.backend {
-            Backend::Postgres => POSTGRES.as_str(),
-            Backend::Sqlite => SQLITE.as_str(),
+        if max == 0 || (self.backend == Backend::Sqlite && !ended.is_empty()) {
+            self.finish_jobs(ended).await?;
+            if max == 0 {
+                return Ok(Vec::new());
+            }
+        }
+        let with_ended;
+        let (sql, ended) = match self.backend {
+            Backend::Postgres if !ended.is_empty() => {
+                with_ended = postgres_claim(ended.len());
+                (with_ended.as_str(), ended)
+            }
+            Backend::Postgres => (POSTGRES.as_str(), ended),
+            Backend::Sqlite => (SQLITE.as_str(), &[][..]),
         };
-        let max = i64::try_from(max.max(1)).unwrap_or(1);
-        let rows =
-            sqlx::query(sql).bind(owner).bind(now + lease_ms).bind(now).bind(max).fetch_all(&self.claims).await?;
+        let now = now_ms();
+        let max = i64::try_from(max).unwrap_or(1);
+        let query = sqlx::query(sql).bind(owner).bind(now + lease_ms).bind(now).bind(max);
+        let rows = super::jobs::bind_ended(query, ended).fetch_all(&self.claims).await?;
         let mut jobs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         // RETURNING gives no order: fairest (oldest due) first.
         jobs.sort_by_key(|j| (j.run_after, j.created_at));

@@ -12,6 +12,7 @@ use sqlx::any::AnyRow;
 
 use super::{
     Backend, Store, StoreError, StoreResult, TenantId, TenantStore, get_i64, get_opt_i64, get_str, new_id, now_ms,
+    placeholders,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,42 @@ pub struct Job {
     pub dedupe_key: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// How a worker ended a claimed job: `status` done or dead, with its last error (or note).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish {
+    pub job_id: String,
+    /// The claim's lease owner: only the holder of the lease settles the job.
+    pub owner: String,
+    pub status: String,
+    pub error: String,
+}
+
+/// A CTE `ended(id, owner, status, error)` of `n` [`Finish`]es, bound from placeholder
+/// `$first` on by [`bind_ended`].
+pub(super) fn ended_values(n: usize, first: usize) -> String {
+    let rows = (0..n).map(|i| format!("({})", placeholders(4, first + 4 * i))).collect::<Vec<_>>();
+    format!("ended(id, owner, status, error) AS (VALUES {})", rows.join(", "))
+}
+
+/// The UPDATE that settles the jobs in `ended` whose lease their owner still holds.
+pub(super) fn settle_ended(now: &str) -> String {
+    format!(
+        "UPDATE jobs SET status = ended.status, last_error = ended.error, lease_owner = NULL, lease_until = NULL,
+           updated_at = {now}
+         FROM ended WHERE jobs.id = ended.id AND jobs.lease_owner = ended.owner"
+    )
+}
+
+pub(super) fn bind_ended<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ended: &'q [Finish],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for f in ended {
+        query = query.bind(&f.job_id).bind(&f.owner).bind(&f.status).bind(&f.error);
+    }
+    query
 }
 
 pub(super) const COLUMNS: &str = "tenant_id, id, kind, recipe_id, trigger, status, attempts, max_attempts, run_after, lease_owner, \
@@ -238,17 +275,21 @@ impl Store {
     /// Ends a job: `done` (finished, whatever the run's outcome) or `dead` (out of attempts).
     #[tracing::instrument(skip_all)]
     pub async fn finish_job(&self, job_id: &str, owner: &str, status: &str, error: &str) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE jobs SET status = $3, last_error = $4, lease_owner = NULL, lease_until = NULL, updated_at = $5
-             WHERE id = $1 AND lease_owner = $2",
-        )
-        .bind(job_id)
-        .bind(owner)
-        .bind(status)
-        .bind(error)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
+        let finish = Finish { job_id: job_id.into(), owner: owner.into(), status: status.into(), error: error.into() };
+        self.finish_jobs(std::slice::from_ref(&finish)).await
+    }
+
+    /// Settles jobs in one statement: what the claimer does with the jobs its workers ended
+    /// since its last round, before it claims their next ones. A job whose lease `owner` no
+    /// longer holds it is left alone.
+    #[tracing::instrument(skip_all, fields(n = finishes.len()))]
+    pub async fn finish_jobs(&self, finishes: &[Finish]) -> StoreResult<()> {
+        if finishes.is_empty() {
+            return Ok(());
+        }
+        // $1 is now; then four per job.
+        let sql = format!("WITH {} {}", ended_values(finishes.len(), 2), settle_ended("$1"));
+        bind_ended(sqlx::query(&sql).bind(now_ms()), finishes).execute(&self.claims).await?;
         Ok(())
     }
 

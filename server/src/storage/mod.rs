@@ -40,7 +40,7 @@ pub use connections::{
     Activation, Connection, ConnectionEvent, ConnectionStatus, OAuthState, SealedCredentials, SealedRow,
 };
 pub use invitations::Acceptor;
-pub use jobs::{Enqueued, Job};
+pub use jobs::{Enqueued, Finish, Job};
 pub use links::{Link, NewRecordError, RecordError};
 pub use models::*;
 pub use recipes::{DueRun, Recipe, RecipeInput};

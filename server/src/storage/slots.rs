@@ -17,23 +17,29 @@ use super::{Job, Store, StoreResult, get_i64, get_str, now_ms, placeholders};
 /// Runs at once on a connection that does not set its own limit.
 pub const DEFAULT_MAX_CONCURRENT_RUNS: i64 = 4;
 
-/// Connections with running jobs, one row per (job, connection) pair: a recipe that reads
-/// and writes the same connection takes one slot, not two. `now` is the placeholder bound
-/// to now.
+/// A CTE `running`: the running jobs, read once by a statement that looks at them several
+/// times (they are few, but a queue under load leaves many dead index entries to step over
+/// on each read until vacuum).
+pub(super) const RUNNING: &str = "running AS MATERIALIZED (
+       SELECT id, tenant_id, recipe_id, lease_owner, lease_until FROM jobs WHERE status = 'running')";
+
+/// Connections with running jobs (from [`RUNNING`]), one row per (job, connection) pair: a
+/// recipe that reads and writes the same connection takes one slot, not two. `now` is the
+/// placeholder bound to now.
 fn running_on(now: &str) -> String {
     format!(
         "SELECT o.id AS job_id, r.source_connection_id AS connection_id
-           FROM jobs o JOIN recipes r ON r.id = o.recipe_id
-           WHERE o.status = 'running' AND o.lease_owner IS NOT NULL AND o.lease_until >= {now}
+           FROM running o JOIN recipes r ON r.id = o.recipe_id
+           WHERE o.lease_owner IS NOT NULL AND o.lease_until >= {now}
          UNION
          SELECT o.id, r.destination_connection_id
-           FROM jobs o JOIN recipes r ON r.id = o.recipe_id
-           WHERE o.status = 'running' AND o.lease_owner IS NOT NULL AND o.lease_until >= {now}"
+           FROM running o JOIN recipes r ON r.id = o.recipe_id
+           WHERE o.lease_owner IS NOT NULL AND o.lease_until >= {now}"
     )
 }
 
 /// A CTE `busy(connection_id)`: the connections at their limit, for the claim query (which
-/// binds now as `$3`).
+/// binds now as `$3`). Needs [`RUNNING`] before it.
 pub fn busy_connections_cte() -> String {
     format!(
         "busy AS (
@@ -59,8 +65,9 @@ impl Store {
         let batch = placeholders(jobs.len(), 2);
         let running_on = running_on("$1");
         let sql = format!(
-            "SELECT o.id AS job_id, c.id AS connection_id, c.label, COALESCE(c.max_concurrent_runs, {DEFAULT_MAX_CONCURRENT_RUNS}) AS cap,
-                    (SELECT COUNT(*) FROM ({running_on}) x WHERE x.connection_id = c.id AND x.job_id NOT IN ({batch})) AS taken
+            "WITH {RUNNING}, held AS MATERIALIZED ({running_on})
+             SELECT o.id AS job_id, c.id AS connection_id, c.label, COALESCE(c.max_concurrent_runs, {DEFAULT_MAX_CONCURRENT_RUNS}) AS cap,
+                    (SELECT COUNT(*) FROM held x WHERE x.connection_id = c.id AND x.job_id NOT IN ({batch})) AS taken
              FROM jobs o JOIN recipes me ON me.id = o.recipe_id
              JOIN connections c ON c.id = me.source_connection_id OR c.id = me.destination_connection_id
              WHERE o.id IN ({batch})"
@@ -69,7 +76,8 @@ impl Store {
         for job in jobs {
             query = query.bind(&job.id);
         }
-        let rows = query.fetch_all(&self.pool).await?;
+        // On the claims pool: the claimer runs this right after each claim.
+        let rows = query.fetch_all(&self.claims).await?;
         // Per job, its connections; per connection, the slots left for the batch.
         let mut needs: HashMap<String, Vec<(String, String)>> = HashMap::new();
         let mut free: HashMap<String, i64> = HashMap::new();
