@@ -65,6 +65,7 @@ pub mod connection_routes {
     pub const SHOW: &str = "/connections/{id}";
     pub const TEST: &str = "/connections/{id}/test";
     pub const RENAME: &str = "/connections/{id}/rename";
+    pub const LIMIT: &str = "/connections/{id}/limit";
     pub const TOGGLE: &str = "/connections/{id}/toggle";
     pub const RECONNECT: &str = "/connections/{id}/reconnect";
     pub const RECONNECT_OAUTH: &str = "/connections/{id}/reconnect/oauth";
@@ -83,7 +84,7 @@ pub fn connection(id: &str) -> String {
     format!("/connections/{id}")
 }
 
-/// `/connections/{id}/{action}` for test, rename, toggle, reconnect, reconnect/oauth, delete.
+/// `/connections/{id}/{action}` for test, rename, limit, toggle, reconnect, reconnect/oauth, delete.
 pub fn connection_action(id: &str, action: &str) -> String {
     format!("/connections/{id}/{action}")
 }

@@ -531,6 +531,16 @@ async function main() {
     check(pathOf(page) === stripePath, `testing left the connection page: ${page.url()}`);
     const ok = (await flash(page, 'success').innerText()).trim();
     check(/\bworks\b.*\d+ ms/.test(ok), `test flash says "${ok}"`);
+
+    // Runs at once, from the Manage panel.
+    check((await detail(page, 'Runs at once')) === '4 (the default)', 'the default limit is not shown');
+    await page.fill('#runs-limit', '2');
+    await submitAndWait(page, page.getByRole('button', { name: 'Save limit', exact: true }));
+    check(pathOf(page) === stripePath, `saving the limit left the connection page: ${page.url()}`);
+    await flash(page, 'success').filter({ hasText: `Up to 2 runs use ${STRIPE_LABEL} at once` }).waitFor();
+    const limit = await detail(page, 'Runs at once');
+    check(limit === '2', `runs at once shown as "${limit}"`);
+    await shot(page, 'connection-limit.png');
   });
 
   await step('connect HubSpot by OAuth: sandbox consent, approve', async () => {

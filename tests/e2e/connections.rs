@@ -130,9 +130,30 @@ pub async fn api_key_connection_in_the_browser(app: TestApp) -> anyhow::Result<(
         )
         .await?;
     ensure!(ok.status == 303, "connect: {} {}", ok.status, ok.text_excerpt());
-    let detail = owner.get(ok.location().context("location")?).await?;
+    let detail_path = ok.location().context("location")?.to_owned();
+    let detail = owner.get(&detail_path).await?;
     ensure!(detail.status == 200 && detail.contains("Mail") && detail.contains("…-123"), "detail page");
     ensure!(!detail.contains("SG.sandbox-key-for-tests-123"), "the key is shown after saving");
+    ensure!(detail.contains("4 (the default)") && detail.contains("name=\"max_concurrent_runs\""), "no limit form");
+
+    // Runs at once, from the Manage panel: bad values are refused and change nothing.
+    let limit_action = format!("{detail_path}/limit");
+    for bad in ["0", "65", "two", ""] {
+        let refused = owner.submit(&detail_path, &limit_action, &[("max_concurrent_runs", bad)]).await?;
+        ensure!(
+            refused.status == 400 && refused.contains("whole number from 1 to 64"),
+            "limit {bad:?}: {} {}",
+            refused.status,
+            refused.text_excerpt()
+        );
+    }
+    let saved = owner.submit(&detail_path, &limit_action, &[("max_concurrent_runs", " 2 ")]).await?;
+    ensure!(saved.status == 303, "limit: {} {}", saved.status, saved.text_excerpt());
+    let detail = owner.get(&detail_path).await?;
+    ensure!(detail.contains("Up to 2 runs use Mail at once") && !detail.contains("(the default)"), "limit not shown");
+    let tenant = app.store().tenant_by_slug("acme").await?;
+    let mail = app.store().tenant(&tenant.id).connections().await?;
+    ensure!(mail.len() == 1 && mail[0].max_concurrent_runs == Some(2), "{mail:?}");
     let list = owner.get("/connections").await?;
     ensure!(list.contains("Mail") && list.contains("SendGrid"), "list");
     let overview = owner.get("/overview").await?;
@@ -188,6 +209,9 @@ pub async fn viewers_and_editors_cannot_touch_credentials(app: TestApp) -> anyho
                 == 403,
             "{role} deleted"
         );
+        let limit = hitch_tests::browser_encode(&[("csrf", &csrf), ("max_concurrent_runs", "1")]);
+        let limited = b.post_raw(&format!("/connections/{id}/limit"), limit).await?;
+        ensure!(limited.status == 403, "{role} changed the limit: {}", limited.status);
         let page = b.get(&format!("/connections/{id}")).await?;
         ensure!(
             page.status == 200 && !page.contains(&format!("/connections/{id}/delete\"")),
@@ -228,13 +252,13 @@ pub async fn other_tenants_connections_are_not_found(app: TestApp) -> anyhow::Re
     {
         ensure!(alpha_browser.get(&path).await?.status == 404, "GET {path}");
     }
-    for action in ["test", "rename", "toggle", "delete"] {
-        let page =
-            alpha_browser.submit("/connections", &format!("/connections/{id}/{action}"), &[("label", "mine")]).await?;
+    for action in ["test", "rename", "limit", "toggle", "delete"] {
+        let fields = [("label", "mine"), ("max_concurrent_runs", "1")];
+        let page = alpha_browser.submit("/connections", &format!("/connections/{id}/{action}"), &fields).await?;
         ensure!(page.status == 404, "POST {action}: {}", page.status);
     }
     let tenant = app.store().tenant_by_slug("beta").await?;
     let c = app.store().tenant(&tenant.id).connection(&id).await?;
-    ensure!(c.label == "Beta Stripe" && c.status.as_str() == "active", "{c:?}");
+    ensure!(c.label == "Beta Stripe" && c.status.as_str() == "active" && c.max_concurrent_runs.is_none(), "{c:?}");
     app.stop().await
 }

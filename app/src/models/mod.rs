@@ -403,14 +403,17 @@ pub struct ConnectionView {
     pub created: Timestamp,
     /// "4 (the default)": runs that may use the connection at the same time.
     pub runs_at_once: String,
+    /// The same as a number, for the form that changes it.
+    pub runs_limit: String,
     /// The provider's request budget and its use, in words; `None` without a rate limit.
     pub request_budget: Option<String>,
     pub events: Vec<ConnectionEventRow>,
     pub can_manage: bool,
     pub disabled: bool,
-    /// Actions (POST, csrf only, plus `label` for rename).
+    /// Actions (POST, csrf only, plus `label` for rename, `max_concurrent_runs` for limit).
     pub test_action: String,
     pub rename_action: String,
+    pub limit_action: String,
     pub toggle_action: String,
     pub reconnect_href: String,
     pub delete_href: String,

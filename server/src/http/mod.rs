@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route(conn::SHOW, get(ui::connections::connection_get))
         .route(conn::TEST, post(ui::connections::connection_test_post))
         .route(conn::RENAME, post(ui::connections::connection_rename_post))
+        .route(conn::LIMIT, post(ui::connections::connection_limit_post))
         .route(conn::TOGGLE, post(ui::connections::connection_toggle_post))
         .route(conn::RECONNECT, get(ui::connect::reconnect_get).post(ui::connect::reconnect_post))
         .route(conn::RECONNECT_OAUTH, post(ui::connect::reconnect_oauth_post))

@@ -1,5 +1,5 @@
 //! One connection: its health and why, what account it is, its recent events, and (for admins)
-//! test, rename, disable, reconnect and delete.
+//! test, rename, limit runs at once, disable, reconnect and delete.
 
 use leptos::prelude::*;
 
@@ -28,12 +28,14 @@ pub fn render_connection(chrome: Chrome, view: ConnectionView) -> String {
             last_check_ok,
             created,
             runs_at_once,
+            runs_limit,
             request_budget,
             events,
             can_manage,
             disabled,
             test_action,
             rename_action,
+            limit_action,
             toggle_action,
             reconnect_href,
             delete_href,
@@ -77,8 +79,10 @@ pub fn render_connection(chrome: Chrome, view: ConnectionView) -> String {
                 csrf: csrf.clone(),
                 name: name.clone(),
                 label,
+                runs_limit,
                 disabled,
                 rename_action,
+                limit_action,
                 toggle_action,
                 reconnect_href,
                 delete_href,
@@ -270,15 +274,29 @@ struct Manage {
     csrf: String,
     name: String,
     label: FieldState,
+    runs_limit: String,
     disabled: bool,
     rename_action: String,
+    limit_action: String,
     toggle_action: String,
     reconnect_href: String,
     delete_href: String,
 }
 
 fn manage_panel(m: Manage) -> impl IntoView {
-    let Manage { csrf, name, label, disabled, rename_action, toggle_action, reconnect_href, delete_href } = m;
+    let Manage {
+        csrf,
+        name,
+        label,
+        runs_limit,
+        disabled,
+        rename_action,
+        limit_action,
+        toggle_action,
+        reconnect_href,
+        delete_href,
+    } = m;
+    let csrf_limit = csrf.clone();
     let csrf_toggle = csrf.clone();
     let (toggle_text, toggle_confirm) = if disabled {
         ("Enable", None)
@@ -299,6 +317,19 @@ fn manage_panel(m: Manage) -> impl IntoView {
                     autocomplete="off"
                 />
                 <button type="submit" class="btn">"Rename"</button>
+            </form>
+            <form class="inline-form limit-form" method="post" action=limit_action>
+                <Csrf token=csrf_limit />
+                <Field
+                    id="runs-limit"
+                    name="max_concurrent_runs"
+                    label="Runs at once"
+                    kind="number"
+                    state=FieldState { value: runs_limit, error: None }
+                    hint="How many runs may use this connection at the same time, 1 to 64. Others wait their turn."
+                    required=true
+                />
+                <button type="submit" class="btn">"Save limit"</button>
             </form>
             <div class="button-row">
                 <a class="btn" href=reconnect_href>"Reconnect"</a>

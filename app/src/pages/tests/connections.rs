@@ -140,6 +140,7 @@ pub(super) fn connection_view() -> ConnectionView {
         last_check_ok: false,
         created: ts("3 weeks ago"),
         runs_at_once: s("4 (the default)"),
+        runs_limit: s("4"),
         request_budget: Some(s("110 requests per 10 s, shared by every run; 37 free now · 2140 used")),
         events: vec![
             ConnectionEventRow {
@@ -157,6 +158,7 @@ pub(super) fn connection_view() -> ConnectionView {
         disabled: false,
         test_action: act("test"),
         rename_action: act("rename"),
+        limit_action: act("limit"),
         toggle_action: act("toggle"),
         reconnect_href: act("reconnect"),
         delete_href: act("delete"),
@@ -372,6 +374,8 @@ fn connection_page_for_admins() {
     assert!(main.contains(r#"action="/connections/c2/test""#));
     assert!(main.contains(r#"action="/connections/c2/rename""#));
     assert!(main.contains(r#"name="label" type="text" value="HubSpot (support)""#));
+    assert!(main.contains(r#"action="/connections/c2/limit""#));
+    assert!(main.contains(r#"name="max_concurrent_runs" type="number" value="4""#), "{main}");
     assert!(main.contains(r#"action="/connections/c2/toggle""#));
     assert!(main.contains(">Disable</button>"));
     assert!(main.contains(r#"<a href="/connections/c2/delete" class="btn btn-danger">Delete…</a>"#));

@@ -138,6 +138,9 @@ pub struct TestResult {
     pub account_id: String,
 }
 
+/// The limits a connection's runs at once may be set to (API and settings page).
+pub const RUNS_AT_ONCE: std::ops::RangeInclusive<i64> = 1..=64;
+
 pub fn label(raw: &str) -> Result<String, ApiError> {
     let label = raw.trim();
     if label.is_empty() || label.chars().count() > 80 || label.chars().any(char::is_control) {
@@ -287,7 +290,7 @@ pub async fn connections_patch(
     let new_label = patch.label.as_deref().map(label).transpose()?;
     // Everything is checked before anything is changed.
     if let Some(limit) = patch.max_concurrent_runs
-        && !(1..=64).contains(&limit)
+        && !RUNS_AT_ONCE.contains(&limit)
     {
         return Err(ApiError::Validation(format!("max_concurrent_runs must be 1 to 64 runs at once, got {limit}.")));
     }

@@ -103,6 +103,7 @@ pub fn detail(
             Some(n) => n.to_string(),
             None => format!("{} (the default)", crate::storage::DEFAULT_MAX_CONCURRENT_RUNS),
         },
+        runs_limit: c.max_concurrent_runs.unwrap_or(crate::storage::DEFAULT_MAX_CONCURRENT_RUNS).to_string(),
         request_budget: None,
         events: events
             .iter()
@@ -116,6 +117,7 @@ pub fn detail(
         disabled: c.status == ConnectionStatus::Disabled,
         test_action: urls::connection_action(&c.id, "test"),
         rename_action: urls::connection_action(&c.id, "rename"),
+        limit_action: urls::connection_action(&c.id, "limit"),
         toggle_action: urls::connection_action(&c.id, "toggle"),
         reconnect_href: urls::connection_action(&c.id, "reconnect"),
         delete_href: urls::connection_action(&c.id, "delete"),

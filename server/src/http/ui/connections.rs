@@ -157,6 +157,36 @@ pub async fn connection_rename_post(
     redirect_with(&member.me.session, "success", format!("Renamed to {label}."), &urls::connection(&id)).await
 }
 
+#[derive(serde::Deserialize)]
+pub struct LimitInput {
+    #[serde(default)]
+    max_concurrent_runs: String,
+}
+
+pub async fn connection_limit_post(
+    State(state): State<AppState>,
+    member: Member,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<LimitInput>,
+) -> Result<Redirect, AppError> {
+    member.require(Role::Admin, "change how many runs use a connection at once")?;
+    let scope = state.store.tenant(&member.tenant.id);
+    let c = scope.connection(&id).await?;
+    let limit = input
+        .max_concurrent_runs
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| crate::http::api::connections::RUNS_AT_ONCE.contains(n))
+        .ok_or_else(|| AppError::BadRequest("Runs at once must be a whole number from 1 to 64.".into()))?;
+    scope.set_max_concurrent_runs(&id, limit).await?;
+    let detail = format!("{limit} runs at once");
+    scope.audit(&member.audit(&ip, "connection.limit_changed", &c.label, &detail)).await?;
+    let message = format!("Up to {limit} runs use {} at once; more wait their turn.", c.label);
+    redirect_with(&member.me.session, "success", message, &urls::connection(&id)).await
+}
+
 pub async fn connection_toggle_post(
     State(state): State<AppState>,
     member: Member,
