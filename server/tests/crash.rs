@@ -1,7 +1,8 @@
 //! Killing a process in the middle of a run loses nothing and duplicates nothing: the dead
 //! worker's job is taken up again (by a restarted `hitch serve`, or by another `hitch worker`
 //! on the same PostgreSQL), the interrupted run says so, the next attempt completes, and the
-//! destination holds every record exactly once. Real processes (the binary, `hitch sandbox`)
+//! destination holds every record exactly once. Stopping one gracefully (SIGTERM) lets its
+//! run finish and settles the job before the exit. Real processes (the binary, `hitch sandbox`)
 //! and a real PostgreSQL destination; needs `HITCH_TEST_DATABASE_URL`.
 
 // A test binary: failing loudly on the spot is the point.
@@ -242,4 +243,35 @@ async fn a_killed_worker_process_is_replaced_by_another() {
     workers.push(server);
     fixture.finish(workers).await;
     hitch_db.drop_it().await;
+}
+
+/// SIGTERM in the middle of a run (graceful shutdown): the process stops claiming, lets the
+/// run finish, settles its job before it exits, and nothing runs again after a restart.
+#[tokio::test]
+async fn a_stopped_server_finishes_its_run_and_settles_its_job() {
+    let Some(fixture) = Fixture::new("graceful_serve", None).await else { return };
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let env = fixture.env_with(&[("HITCH_BIND", format!("127.0.0.1:{port}"))]);
+    let mut server = spawn(&fixture.dir, "serve", &env, &["serve"]);
+    ready(&format!("{base}/readyz")).await;
+    let api = Api::new(&fixture.dir, &env, base.clone(), &fixture.dest.url).await;
+    let first = api.run_now().await;
+
+    mid_run(&fixture).await;
+    server.signal("TERM"); // returns once the process has exited
+    assert_eq!(fixture.rows().await, CONTACTS, "the run did not finish before the process exited");
+    let log = std::fs::read_to_string(fixture.dir.join("serve.log")).unwrap();
+    assert!(log.contains("shutdown signal received"), "{}", support::log_tail(&fixture.dir, "serve"));
+
+    // Settled before the exit: the job is done with no lease, so no worker takes it again.
+    let server = spawn(&fixture.dir, "serve-again", &env, &["serve"]);
+    ready(&format!("{base}/readyz")).await;
+    let jobs = api.get("/api/v1/jobs").await.unwrap();
+    let jobs = jobs["jobs"].as_array().unwrap();
+    assert!(jobs.len() == 1 && jobs[0]["status"] == "done" && jobs[0]["attempts"] == 1, "{jobs:?}");
+    let runs = api.get(&format!("/api/v1/runs?recipe_id={}", api.recipe)).await.unwrap();
+    let runs = runs["runs"].as_array().unwrap();
+    assert!(runs.len() == 1 && runs[0]["id"] == first.as_str() && runs[0]["status"] == "succeeded", "{runs:?}");
+    fixture.finish(vec![server]).await;
 }
