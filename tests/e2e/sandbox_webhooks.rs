@@ -237,6 +237,18 @@ pub async fn stripe_changes_reach_hitch_as_signed_webhooks(app: hitch_tests::Tes
     );
     ensure!(sent.iter().all(|d| d["endpoint"] == we.as_str()), "{sent:?}");
 
+    // A reset with the same seed regenerates the same customers but not the same event ids:
+    // the next event is news to Hitch, not a duplicate of the first one it stored.
+    s.control("/_sandbox/stripe/reset", json!({"seed": 21, "counts": {"customers": 4}})).await?;
+    stripe_form(&s, "/v1/customers", &[("email", "rt.three@example.com")]).await?;
+    until("the customer made after the reset in HubSpot", || async {
+        record_where(&s, "hubspot", "contacts", "email", "rt.three@example.com").await
+    })
+    .await?;
+    let sent = settled(&s, "stripe").await?;
+    ensure!(sent.len() == 3 && sent[2]["status"] == "succeeded" && codes(&sent[2]) == [200], "{sent:?}");
+    ensure!(sent[2]["event_ids"] != sent[0]["event_ids"], "the event after the reset repeats an id: {sent:?}");
+
     // The endpoint is made again at Stripe (a new secret) but Hitch keeps the old one:
     // every attempt gets 401, Stripe gives up after its retries, and nothing runs.
     let resp = reqwest::Client::new()
@@ -262,10 +274,10 @@ pub async fn stripe_changes_reach_hitch_as_signed_webhooks(app: hitch_tests::Tes
     s.control("/_sandbox/stripe/customers/touch", json!({"ids": [cus]})).await?;
     let sent = until("the wrongly signed delivery", || async {
         let all = settled(&s, "stripe").await?;
-        Ok((all.len() == 3).then_some(all))
+        Ok((all.len() == 4).then_some(all))
     })
     .await?;
-    let last = &sent[2];
+    let last = &sent[3];
     ensure!(last["status"] == "failed" && codes(last) == [401, 401, 401], "{last}");
     ensure!(run_count(&s, &recipe).await? == before, "a wrongly signed delivery ran the recipe");
     s.app.stop().await

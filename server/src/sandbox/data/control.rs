@@ -51,7 +51,8 @@ pub struct ResetBody {
     #[serde(default)]
     pub counts: BTreeMap<String, u64>,
     /// Unix seconds the seeded 90 days end at; default: the start of today (UTC) on the
-    /// sandbox clock, so the same seed gives byte-identical data all day.
+    /// sandbox clock, so the same seed gives byte-identical data all day (Stripe event ids
+    /// aside: they are new at every reset, see `stripe::store::Store::event_tag`).
     #[serde(default)]
     pub anchor: Option<i64>,
 }

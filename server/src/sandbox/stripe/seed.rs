@@ -42,7 +42,8 @@ pub fn customer(seed: u64, count: u64, k: u64, anchor: i64) -> Customer {
 
 pub fn seed(seed: u64, counts: [u64; 3], anchor: i64) -> Store {
     let [n_customers, n_invoices, n_charges] = counts;
-    let mut store = Store { seed, anchor, tag: Store::tag_for(seed), ..Store::default() };
+    let tag = Store::tag_for(seed);
+    let mut store = Store { seed, anchor, event_tag: Store::new_event_tag(&tag), tag, ..Store::default() };
     for k in 0..n_customers {
         store.customers.insert(k + 1, customer(seed, n_customers, k, anchor));
     }

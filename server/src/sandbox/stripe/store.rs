@@ -90,6 +90,11 @@ pub struct Store {
     pub seed: u64,
     pub anchor: i64,
     pub tag: String,
+    /// The tag of event ids: the seed's tag and a random part new at every reset. Records
+    /// regenerate from the seed, but events are news: a webhook receiver that dedupes by event
+    /// id (as Hitch does) must not take an event made after a restart or reset for one it
+    /// stored before, which the seed's tag alone would make it do.
+    pub event_tag: String,
     pub customers: BTreeMap<u64, Customer>,
     pub deleted: HashSet<u64>,
     pub next_customer: u64,
@@ -113,13 +118,24 @@ impl Store {
         base62(Rng::for_record(seed, 7, 0).next() % (62 * 62 * 62 * 62), 4)
     }
 
+    /// A new [`Store::event_tag`] for the seed's `tag`.
+    pub fn new_event_tag(tag: &str) -> String {
+        let mut bytes = [0u8; 8];
+        let _ = getrandom::fill(&mut bytes);
+        format!("{tag}{}", base62(u64::from_le_bytes(bytes) % 62u64.pow(6), 6))
+    }
+
+    fn tag_of(&self, prefix: &str) -> &str {
+        if prefix == "evt" { &self.event_tag } else { &self.tag }
+    }
+
     pub fn id(&self, prefix: &str, seq: u64) -> String {
-        format!("{prefix}_{}{}", self.tag, base62(seq, 10))
+        format!("{prefix}_{}{}", self.tag_of(prefix), base62(seq, 10))
     }
 
     /// The sequence number an id names, if it has this store's prefix and tag.
     pub fn seq_of(&self, prefix: &str, id: &str) -> Option<u64> {
-        let rest = id.strip_prefix(prefix)?.strip_prefix('_')?.strip_prefix(self.tag.as_str())?;
+        let rest = id.strip_prefix(prefix)?.strip_prefix('_')?.strip_prefix(self.tag_of(prefix))?;
         if rest.len() != 10 {
             return None;
         }
@@ -168,5 +184,17 @@ mod tests {
         assert_eq!(store.seq_of("evt", &id), None);
         let other = Store { tag: Store::tag_for(43), ..Store::default() };
         assert_eq!(other.seq_of("cus", &id), None);
+    }
+
+    #[test]
+    fn event_ids_differ_after_a_reset_with_the_same_seed() {
+        let tag = Store::tag_for(42);
+        let before = Store { tag: tag.clone(), event_tag: Store::new_event_tag(&tag), ..Store::default() };
+        let after = Store { tag: tag.clone(), event_tag: Store::new_event_tag(&tag), ..Store::default() };
+        assert_eq!(before.id("cus", 7), after.id("cus", 7), "records regenerate from the seed");
+        let event = before.id("evt", 7);
+        assert_ne!(event, after.id("evt", 7));
+        assert_eq!(before.seq_of("evt", &event), Some(7));
+        assert_eq!(after.seq_of("evt", &event), None, "an event of the earlier instance is not this one's");
     }
 }
