@@ -5,16 +5,18 @@
 //! now: the recipe has no other running job and neither of its connections is at its limit of
 //! runs at once (see `slots`). A batch claim (one statement for the idle workers of a
 //! process) takes at most one job per recipe, and a queued job waits while an earlier job of
-//! its recipe is running, even with an expired lease (that one is reclaimed first). Fairness: the workspace with the fewest jobs running goes
-//! first, then the one whose oldest due job is oldest; within a workspace, the oldest due job
+//! its recipe is running, even with an expired lease (that one is reclaimed first). Fairness:
+//! the workspace with the fewest jobs running goes first, then the one whose oldest due job
+//! is oldest; within a workspace, the oldest due job
 //! that can start. A workspace that queues thousands of runs takes one worker after another
 //! only while nobody else is waiting; another workspace's job is claimed by the next free
 //! worker instead of waiting behind the backlog.
 //!
 //! On PostgreSQL a claim of `n` jobs takes the `n` workspaces whose turn it is and, in each,
 //! walks the waiting jobs in index order (`jobs_waiting_by_tenant`), locking the first ones it
-//! can start, its share of the `n` (`FOR UPDATE SKIP LOCKED`, so concurrent claims in any number of processes take
-//! different jobs); it then deals them out round-robin (each workspace's first job, then each
+//! can start, its share of the `n` (`FOR UPDATE SKIP LOCKED`, so concurrent claims in any
+//! number of processes take different jobs); it then deals them out round-robin (each
+//! workspace's first job, then each
 //! one's second, ...). It reads a few index entries per workspace, however long the backlog,
 //! and reads further into a workspace's backlog only past jobs that cannot start (recipe
 //! running, connection full) or are being claimed right now. Jobs a batch locked but did not
@@ -23,14 +25,19 @@
 //!
 //! A batch's check of connection limits reads one snapshot, like concurrent claims do, so a
 //! batch can take more jobs for a connection than it has free slots; the claimer's re-check
-//! after the claim (`Store::over_limit`, in `jobs::claimer`) parks the extra ones.
+//! after the claim (`Store::over_limit`, in `jobs::claimer`) gives the extra ones back.
+//!
+//! The claimer's claim also settles the jobs its workers just ended
+//! ([`Store::settle_and_claim`]): on PostgreSQL in the same statement, so a round of the
+//! claimer is one write and one commit however many workers it serves. Every part of the
+//! statement reads the running jobs once (`slots::RUNNING`).
 
 use std::sync::LazyLock;
 
 use super::jobs::{COLUMNS, from_row};
 use super::{Backend, Finish, Job, Store, StoreResult, now_ms};
 
-/// What is running now, computed once per claim (at most the number of workers, plus
+/// What is running now, read once per claim (at most the number of workers, plus
 /// parked jobs): `busy` connections, `live` recipes (a running job whose lease holds),
 /// `occupied` recipes (any running job, lease expired or not), each workspace's `load`.
 /// `$3` is now.
