@@ -174,28 +174,50 @@ async fn mid_run(fixture: &Fixture) {
     until("the first writes", 30, async || (fixture.rows().await >= 300).then_some(())).await;
 }
 
+/// One `hitch serve` on SQLite with the fixture's recipe, whose first run is halfway.
+struct Serving {
+    server: Proc,
+    api: Api,
+    /// The first run's id.
+    first: String,
+    env: Vec<(&'static str, String)>,
+    base: String,
+}
+
+impl Serving {
+    async fn mid_run(fixture: &Fixture) -> Serving {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let env = fixture.env_with(&[("HITCH_BIND", format!("127.0.0.1:{port}"))]);
+        let server = spawn(&fixture.dir, "serve", &env, &["serve"]);
+        ready(&format!("{base}/readyz")).await;
+        let api = Api::new(&fixture.dir, &env, base.clone(), &fixture.dest.url).await;
+        let first = api.run_now().await;
+        mid_run(fixture).await;
+        Serving { server, api, first, env, base }
+    }
+
+    /// A second `hitch serve` on the same database and port, once it is ready.
+    async fn restart(&self, fixture: &Fixture) -> Proc {
+        let server = spawn(&fixture.dir, "serve-again", &self.env, &["serve"]);
+        ready(&format!("{}/readyz", self.base)).await;
+        server
+    }
+}
+
 #[tokio::test]
 async fn a_killed_server_loses_nothing_and_duplicates_nothing() {
     let Some(fixture) = Fixture::new("crash_serve", None).await else { return };
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let env = fixture.env_with(&[("HITCH_BIND", format!("127.0.0.1:{port}"))]);
-    let mut server = spawn(&fixture.dir, "serve", &env, &["serve"]);
-    ready(&format!("{base}/readyz")).await;
-    let api = Api::new(&fixture.dir, &env, base.clone(), &fixture.dest.url).await;
-    let first = api.run_now().await;
-
-    mid_run(&fixture).await;
-    server.signal("KILL");
+    let mut serving = Serving::mid_run(&fixture).await;
+    serving.server.signal("KILL");
     let at_kill = fixture.rows().await;
     assert!(at_kill < CONTACTS, "the run finished before it could be killed");
 
     // Restart: once the dead worker's lease runs out, its job is taken up again by itself (a
     // new attempt with a new run record) and completes; nobody has to press anything.
     fixture.control("/_sandbox/hubspot/settings", json!({"latency_ms": 0})).await;
-    let server = spawn(&fixture.dir, "serve-again", &env, &["serve"]);
-    ready(&format!("{base}/readyz")).await;
-    api.prove_recovery(&fixture, &first, at_kill).await;
+    let server = serving.restart(&fixture).await;
+    serving.api.prove_recovery(&fixture, &serving.first, at_kill).await;
     fixture.finish(vec![server]).await;
 }
 
@@ -250,23 +272,15 @@ async fn a_killed_worker_process_is_replaced_by_another() {
 #[tokio::test]
 async fn a_stopped_server_finishes_its_run_and_settles_its_job() {
     let Some(fixture) = Fixture::new("graceful_serve", None).await else { return };
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let env = fixture.env_with(&[("HITCH_BIND", format!("127.0.0.1:{port}"))]);
-    let mut server = spawn(&fixture.dir, "serve", &env, &["serve"]);
-    ready(&format!("{base}/readyz")).await;
-    let api = Api::new(&fixture.dir, &env, base.clone(), &fixture.dest.url).await;
-    let first = api.run_now().await;
-
-    mid_run(&fixture).await;
-    server.signal("TERM"); // returns once the process has exited
+    let mut serving = Serving::mid_run(&fixture).await;
+    serving.server.signal("TERM"); // returns once the process has exited
     assert_eq!(fixture.rows().await, CONTACTS, "the run did not finish before the process exited");
     let log = std::fs::read_to_string(fixture.dir.join("serve.log")).unwrap();
     assert!(log.contains("shutdown signal received"), "{}", support::log_tail(&fixture.dir, "serve"));
 
     // Settled before the exit: the job is done with no lease, so no worker takes it again.
-    let server = spawn(&fixture.dir, "serve-again", &env, &["serve"]);
-    ready(&format!("{base}/readyz")).await;
+    let server = serving.restart(&fixture).await;
+    let Serving { api, first, .. } = &serving;
     let jobs = api.get("/api/v1/jobs").await.unwrap();
     let jobs = jobs["jobs"].as_array().unwrap();
     assert!(jobs.len() == 1 && jobs[0]["status"] == "done" && jobs[0]["attempts"] == 1, "{jobs:?}");

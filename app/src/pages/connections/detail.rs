@@ -284,65 +284,52 @@ struct Manage {
 }
 
 fn manage_panel(m: Manage) -> impl IntoView {
-    let Manage {
-        csrf,
-        name,
-        label,
-        runs_limit,
-        disabled,
-        rename_action,
-        limit_action,
-        toggle_action,
-        reconnect_href,
-        delete_href,
-    } = m;
-    let csrf_limit = csrf.clone();
-    let csrf_toggle = csrf.clone();
-    let (toggle_text, toggle_confirm) = if disabled {
+    let (csrf_limit, csrf_toggle) = (m.csrf.clone(), m.csrf.clone());
+    let (toggle_text, toggle_confirm) = if m.disabled {
         ("Enable", None)
     } else {
-        ("Disable", Some(format!("Disable {name}? Recipes that use it stop until you enable it again.")))
+        ("Disable", Some(format!("Disable {}? Recipes that use it stop until you enable it again.", m.name)))
     };
     view! {
         <section class="panel" aria-labelledby="manage-h">
             <h2 id="manage-h">"Manage"</h2>
-            <form class="inline-form rename-form" method="post" action=rename_action>
-                <Csrf token=csrf />
+            <form class="inline-form rename-form" method="post" action=m.rename_action>
+                <Csrf token=m.csrf />
                 <Field
                     id="rename-label"
                     name="label"
                     label="Connection name"
-                    state=label
+                    state=m.label
                     required=true
                     autocomplete="off"
                 />
                 <button type="submit" class="btn">"Rename"</button>
             </form>
-            <form class="inline-form limit-form" method="post" action=limit_action>
+            <form class="inline-form limit-form" method="post" action=m.limit_action>
                 <Csrf token=csrf_limit />
                 <Field
                     id="runs-limit"
                     name="max_concurrent_runs"
                     label="Runs at once"
                     kind="number"
-                    state=FieldState { value: runs_limit, error: None }
+                    state=FieldState { value: m.runs_limit, error: None }
                     hint="How many runs may use this connection at the same time, 1 to 64. Others wait their turn."
                     required=true
                 />
                 <button type="submit" class="btn">"Save limit"</button>
             </form>
             <div class="button-row">
-                <a class="btn" href=reconnect_href>"Reconnect"</a>
+                <a class="btn" href=m.reconnect_href>"Reconnect"</a>
                 <form
                     class="row-form"
                     method="post"
-                    action=toggle_action
+                    action=m.toggle_action
                     data-confirm=toggle_confirm
                 >
                     <Csrf token=csrf_toggle />
                     <button type="submit" class="btn">{toggle_text}</button>
                 </form>
-                <a class="btn btn-danger" href=delete_href>"Delete…"</a>
+                <a class="btn btn-danger" href=m.delete_href>"Delete…"</a>
             </div>
         </section>
     }
