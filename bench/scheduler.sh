@@ -328,7 +328,7 @@ jq -r 'select(.kind == "dispatch") |
   "  CPU in window: hitch \(.cpu.hitch.cores) cores, postgres \(.cpu.postgres.cores) cores; max load \(.max_load1), compilers up to \(.max_compilers)   target p99 < 250 ms: \(if .due_to_started_ms.p99 < 250 then "met" else "NOT MET" end)"' "$RESULTS"
 jq -r 'select(.kind == "queue") |
   "queue     \(.store): \(.workers) workers, \(.recipes) jobs/round x \(.rounds): \(.jobs_per_s | floor) jobs/s (settle + claim with re-check, one round), enqueue \(.enqueue_per_s | floor)/s\n" +
-  "  round (settle + claim) p50/p99 \(.claim.p50_ms)/\(.claim.p99_ms) ms\n" +
+  "  round (settle + claim) p50/p99 \(.claim.p50_ms)/\(.claim.p99_ms) ms; claimer rounds \(.claimer.rounds), jobs given back \(.claimer.given_back)\n" +
   "  bench process CPU \(.bench_process.user_s + .bench_process.sys_s) s of \(.bench_process.wall_s) s, postgres CPU \(.postgres_cpu.cpu_s) s; max load \(.max_load1), compilers up to \(.max_compilers)" +
   (if .store == "postgres" then "   target > 2,000/s: \(if .jobs_per_s > 2000 then "met" else "NOT MET" end)" else "" end)' "$RESULTS"
 jq -r 'select(.kind == "webhook") |

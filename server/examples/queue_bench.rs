@@ -32,6 +32,7 @@ use anyhow::Context;
 use clap::Parser;
 use hitch::domain::TenantName;
 use hitch::jobs::claimer::Claimer;
+use hitch::metrics::QueueCounters;
 use hitch::storage::{Finish, Job, RecipeInput, Store, TenantId, new_id};
 use serde_json::json;
 
@@ -163,6 +164,8 @@ async fn main() -> anyhow::Result<()> {
     let mut rounds = Vec::new();
     let (mut enq_total, mut enq_secs, mut done_total, mut drain_secs) = (0u64, 0f64, 0u64, 0f64);
     let mut claims = Vec::new();
+    // One set of counters for every round's claimer, as `/metrics` shows them for a process.
+    let claimer_counts = Arc::new(QueueCounters::default());
     for round in 0..args.rounds {
         // Enqueue: the same number of concurrent tasks as workers, each taking every W-th recipe.
         let t = Instant::now();
@@ -191,7 +194,7 @@ async fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         // One claimer shared by the workers, as in `hitch serve` (startup::Workers).
-        let claimer = Claimer::start(store.clone(), 60_000);
+        let claimer = Claimer::start(store.clone(), 60_000, claimer_counts.clone());
         for _ in 0..args.workers {
             tasks.spawn(drain(claimer.clone(), counters.clone(), enqueued, t));
         }
@@ -217,6 +220,11 @@ async fn main() -> anyhow::Result<()> {
         "enqueue_per_s": enq_total as f64 / enq_secs, "jobs_per_s": done_total as f64 / drain_secs,
         "jobs": done_total,
         "claim": percentiles(claims),
+        "claimer": {
+            "rounds": claimer_counts.rounds.load(Ordering::Relaxed), "claimed": claimer_counts.claimed.load(Ordering::Relaxed),
+            "settled": claimer_counts.settled.load(Ordering::Relaxed),
+            "given_back": claimer_counts.given_back.load(Ordering::Relaxed),
+        },
         "per_round": rounds,
     });
     println!("{out}");

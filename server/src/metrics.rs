@@ -21,6 +21,20 @@ struct Histogram {
     sum: f64,
 }
 
+/// What this process's claimer did (see `jobs::claimer`): a queue that claims and gives the
+/// same jobs back over and over shows here, not only as slowness.
+#[derive(Default, Debug)]
+pub struct QueueCounters {
+    /// Claimer rounds (each one statement settling and claiming, on PostgreSQL).
+    pub rounds: AtomicU64,
+    /// Jobs claimed and handed to a worker.
+    pub claimed: AtomicU64,
+    /// Jobs workers ended (done or dead) and a round settled.
+    pub settled: AtomicU64,
+    /// Claimed jobs given back because a connection was at its limit of runs at once.
+    pub given_back: AtomicU64,
+}
+
 #[derive(Default)]
 pub struct Metrics {
     /// (method, route, status) -> count
@@ -28,6 +42,7 @@ pub struct Metrics {
     latency: Mutex<Histogram>,
     pub sign_in_failures: AtomicU64,
     pub sign_ins: AtomicU64,
+    pub queue: std::sync::Arc<QueueCounters>,
     started_at_secs: AtomicU64,
 }
 
@@ -103,6 +118,20 @@ impl Metrics {
         );
         let _ = writeln!(out, "hitch_db_pool_connections{{state=\"open\"}} {}", pool.0);
         let _ = writeln!(out, "hitch_db_pool_connections{{state=\"idle\"}} {}", pool.1);
+        let q = &self.queue;
+        for (name, help, n) in [
+            ("hitch_queue_rounds_total", "Claimer rounds (settle ended jobs, claim next ones).", &q.rounds),
+            ("hitch_jobs_claimed_total", "Jobs claimed and handed to a worker.", &q.claimed),
+            ("hitch_jobs_settled_total", "Jobs ended by a worker (done or dead) and settled.", &q.settled),
+            (
+                "hitch_jobs_given_back_total",
+                "Claimed jobs given back because a connection was at its limit of runs at once.",
+                &q.given_back,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {}", n.load(Ordering::Relaxed));
+        }
         out
     }
 }

@@ -158,7 +158,8 @@ impl Workers {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         // One claimer for the process: workers that are free at the same moment get their
         // jobs from one claim statement.
-        let claimer = crate::jobs::claimer::Claimer::start(state.store.clone(), crate::jobs::worker::lease_ms(state));
+        let lease_ms = crate::jobs::worker::lease_ms(state);
+        let claimer = crate::jobs::claimer::Claimer::start(state.store.clone(), lease_ms, state.metrics.queue.clone());
         let tasks = (0..count)
             .map(|_| {
                 let worker = crate::jobs::Worker::with_claimer(state.clone(), claimer.clone());

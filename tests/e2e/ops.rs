@@ -20,6 +20,9 @@ pub async fn health_readiness_and_metrics(app: TestApp) -> anyhow::Result<()> {
     let text = metrics.text().await?;
     ensure!(text.contains("hitch_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"} 1"), "{text}");
     ensure!(text.contains("hitch_http_request_duration_seconds_count"), "no latency histogram");
+    for counter in ["hitch_queue_rounds_total", "hitch_jobs_claimed_total", "hitch_jobs_given_back_total"] {
+        ensure!(text.contains(&format!("# TYPE {counter} counter\n{counter} ")), "no {counter}: {text}");
+    }
 
     // Once the database is gone, readiness says so (and liveness does not care).
     app.store().close().await;

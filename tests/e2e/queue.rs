@@ -199,7 +199,8 @@ pub async fn a_batch_keeps_to_connection_limits(app: TestApp) -> anyhow::Result<
 pub async fn a_round_settles_ended_jobs_then_claims(app: TestApp) -> anyhow::Result<()> {
     let store = app.store().clone();
     let (tenant, ids) = recipes(&store, 2, "{\"kind\":\"manual\"}").await?;
-    let claimer = Claimer::start(store.clone(), 60_000);
+    let counters = std::sync::Arc::new(hitch::metrics::QueueCounters::default());
+    let claimer = Claimer::start(store.clone(), 60_000, counters.clone());
     store.enqueue_recipe_run(&tenant, &ids[0], "manual", None, 5, None).await?;
     let job = claimer.claim().await?.ok_or_else(|| anyhow::anyhow!("nothing to claim"))?;
     let follow_up = store.enqueue_recipe_run(&tenant, &ids[0], "webhook", None, 5, None).await?;
@@ -208,6 +209,9 @@ pub async fn a_round_settles_ended_jobs_then_claims(app: TestApp) -> anyhow::Res
     let ended = Finish { job_id: job.id.clone(), owner, status: "done".into(), error: "ok".into() };
     let next = claimer.finish_and_claim(ended).await?;
     ensure!(next.as_ref().map(|j| &j.id) == Some(&follow_up.job.id), "no follow-up in the same round: {next:?}");
+    let count = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+    let counted = (count(&counters.rounds), count(&counters.claimed), count(&counters.settled));
+    ensure!(counted == (2, 2, 1), "rounds, claimed, settled: {counted:?}");
     let done = store.job(&job.id).await?;
     ensure!(done.status == "done" && done.last_error == "ok" && done.lease_owner.is_none(), "{done:?}");
 

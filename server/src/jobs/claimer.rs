@@ -15,6 +15,9 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use std::sync::atomic::Ordering;
+
+use crate::metrics::QueueCounters;
 use crate::storage::{Backend, Finish, Job, Store, StoreError, now_ms};
 
 type Reply = oneshot::Sender<Result<Option<Job>, Arc<StoreError>>>;
@@ -43,8 +46,9 @@ pub struct Claimer {
 }
 
 impl Claimer {
-    /// Starts the claiming task; it ends when the last handle is dropped.
-    pub fn start(store: Store, lease_ms: i64) -> Claimer {
+    /// Starts the claiming task, counting what it does in `counters`; it ends when the last
+    /// handle is dropped.
+    pub fn start(store: Store, lease_ms: i64, counters: Arc<QueueCounters>) -> Claimer {
         let (requests, mut incoming) = mpsc::unbounded_channel::<Request>();
         // SQLite has one writer: a second round would only wait for its lock.
         let at_once = if store.backend() == Backend::Postgres { ROUNDS_AT_ONCE } else { 1 };
@@ -61,9 +65,9 @@ impl Claimer {
                         Err(_) => break,
                     }
                 }
-                let store = store.clone();
+                let (store, counters) = (store.clone(), counters.clone());
                 tokio::spawn(async move {
-                    answer(&store, lease_ms, waiting).await;
+                    answer(&store, lease_ms, &counters, waiting).await;
                     drop(round);
                 });
             }
@@ -96,12 +100,13 @@ impl Claimer {
 }
 
 /// One round: settle the ended jobs, then claim for the requests that want a job.
-async fn answer(store: &Store, lease_ms: i64, waiting: Vec<Request>) {
+async fn answer(store: &Store, lease_ms: i64, counters: &QueueCounters, waiting: Vec<Request>) {
     // A worker that stopped waiting still ended its job: that is settled all the same.
     let ended: Vec<Finish> = waiting.iter().filter_map(|r| r.ended.clone()).collect();
     let (claiming, settled): (Vec<Request>, Vec<Request>) =
         waiting.into_iter().partition(|r| r.claim && !r.reply.is_closed());
-    let jobs = match claim(store, lease_ms, &ended, claiming.len()).await {
+    counters.rounds.fetch_add(1, Ordering::Relaxed);
+    let jobs = match claim(store, lease_ms, counters, &ended, claiming.len()).await {
         Ok(jobs) => jobs,
         Err(err) => {
             // The ended jobs may or may not be settled: settling them again is harmless.
@@ -112,6 +117,8 @@ async fn answer(store: &Store, lease_ms: i64, waiting: Vec<Request>) {
             return;
         }
     };
+    counters.settled.fetch_add(ended.len() as u64, Ordering::Relaxed);
+    counters.claimed.fetch_add(jobs.len() as u64, Ordering::Relaxed);
     for request in settled {
         let _ = request.reply.send(Ok(None));
     }
@@ -138,7 +145,13 @@ async fn answer(store: &Store, lease_ms: i64, waiting: Vec<Request>) {
 /// moment later (jittered, so two processes that gave way together do not collide again);
 /// the claim's own check then skips them until their connection has a slot. Of claims made
 /// at the same instant, whoever checks last gives way.
-async fn claim(store: &Store, lease_ms: i64, ended: &[Finish], n: usize) -> Result<Vec<Job>, StoreError> {
+async fn claim(
+    store: &Store,
+    lease_ms: i64,
+    counters: &QueueCounters,
+    ended: &[Finish],
+    n: usize,
+) -> Result<Vec<Job>, StoreError> {
     let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let mut jobs = store.settle_and_claim(ended, &owner, lease_ms, n).await?;
     if store.backend() == Backend::Postgres && !ended.is_empty() && jobs.len() < n {
@@ -154,6 +167,7 @@ async fn claim(store: &Store, lease_ms: i64, ended: &[Finish], n: usize) -> Resu
             store.park_job(job_id, &owner, later(super::worker::PARKED_FOR)).await?;
         }
         tracing::debug!(job = %job_id, %connection, "connection at its limit of runs at once; job given back");
+        counters.given_back.fetch_add(1, Ordering::Relaxed);
     }
     jobs.retain(|job| !over.iter().any(|(id, _)| *id == job.id));
     Ok(jobs)

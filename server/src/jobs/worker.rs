@@ -67,7 +67,7 @@ pub(super) fn jittered(base: Duration) -> Duration {
 impl Worker {
     /// A worker with a claimer of its own.
     pub fn new(state: AppState) -> Worker {
-        let claimer = Claimer::start(state.store.clone(), lease_ms(&state));
+        let claimer = Claimer::start(state.store.clone(), lease_ms(&state), state.metrics.queue.clone());
         Worker { state, claimer }
     }
 
