@@ -154,10 +154,6 @@ async fn claim(
 ) -> Result<Vec<Job>, StoreError> {
     let owner = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let mut jobs = store.settle_and_claim(ended, &owner, lease_ms, n).await?;
-    if store.backend() == Backend::Postgres && !ended.is_empty() && jobs.len() < n {
-        // That claim saw the ended jobs still running: what they held back can start now.
-        jobs.extend(store.claim_jobs(&owner, lease_ms, n - jobs.len()).await?);
-    }
     let over = store.over_limit(&jobs).await?;
     for (job_id, connection) in &over {
         let later =

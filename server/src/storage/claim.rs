@@ -167,13 +167,16 @@ impl Store {
 
     /// Claims up to `max` jobs at once, all leased to `owner`: what the idle workers of a
     /// process do together.
+    #[tracing::instrument(skip_all, fields(max))]
     pub async fn claim_jobs(&self, owner: &str, lease_ms: i64, max: usize) -> StoreResult<Vec<Job>> {
-        self.settle_and_claim(&[], owner, lease_ms, max).await
+        self.claim_statement(&[], owner, lease_ms, max).await
     }
 
     /// Settles the `ended` jobs ([`Store::finish_jobs`]), then claims up to `max` jobs (none
-    /// when `max` is 0): a round of the claimer. One statement on PostgreSQL (see
-    /// [`claim_picked`] for what its claim sees), two on SQLite, which cannot write in a CTE.
+    /// when `max` is 0): a round of the claimer. On PostgreSQL the settle rides in the claim's
+    /// statement, whose claim still sees the ended jobs running (see [`claim_picked`]); when
+    /// it comes back short, a second claim takes what they held back. SQLite cannot write in
+    /// a CTE: it settles first, then claims.
     #[tracing::instrument(skip_all, fields(ended = ended.len(), max))]
     pub async fn settle_and_claim(
         &self,
@@ -182,22 +185,26 @@ impl Store {
         lease_ms: i64,
         max: usize,
     ) -> StoreResult<Vec<Job>> {
+        if max == 0 || self.backend == Backend::Sqlite {
+            self.finish_jobs(ended).await?;
+            return if max == 0 { Ok(Vec::new()) } else { self.claim_jobs(owner, lease_ms, max).await };
+        }
+        let mut jobs = self.claim_statement(ended, owner, lease_ms, max).await?;
+        if !ended.is_empty() && jobs.len() < max {
+            jobs.extend(self.claim_jobs(owner, lease_ms, max - jobs.len()).await?);
+        }
+        Ok(jobs)
+    }
+
+    /// One claim statement, settling `ended` in it (PostgreSQL only; empty on SQLite).
+    async fn claim_statement(&self, ended: &[Finish], owner: &str, lease_ms: i64, max: usize) -> StoreResult<Vec<Job>> {
         static POSTGRES: LazyLock<String> = LazyLock::new(|| postgres_claim(0));
         static SQLITE: LazyLock<String> = LazyLock::new(sqlite_claim);
-        if max == 0 || (self.backend == Backend::Sqlite && !ended.is_empty()) {
-            self.finish_jobs(ended).await?;
-            if max == 0 {
-                return Ok(Vec::new());
-            }
-        }
-        let with_ended;
-        let (sql, ended) = match self.backend {
-            Backend::Postgres if !ended.is_empty() => {
-                with_ended = postgres_claim(ended.len());
-                (with_ended.as_str(), ended)
-            }
-            Backend::Postgres => (POSTGRES.as_str(), ended),
-            Backend::Sqlite => (SQLITE.as_str(), &[][..]),
+        let with_ended = (!ended.is_empty()).then(|| postgres_claim(ended.len()));
+        let sql = match (&with_ended, self.backend) {
+            (Some(sql), _) => sql.as_str(),
+            (None, Backend::Postgres) => POSTGRES.as_str(),
+            (None, Backend::Sqlite) => SQLITE.as_str(),
         };
         let now = now_ms();
         let max = i64::try_from(max).unwrap_or(1);
